@@ -1,0 +1,224 @@
+"""Load `config.toml` into validated, immutable settings.
+
+Every key is checked: an unknown key, a wrong type or an out-of-range value raises a
+`ConfigError` that names the key and what it expects. Secrets never live here; they come
+from environment variables (see `secret`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bot.errors import ConfigError
+from summarizer.config import SummarizerConfig
+
+
+def _range(lo: float | None = None, hi: float | None = None) -> dict:
+    return {"min": lo, "max": hi}
+
+
+Policy = Literal["auto", "mention", "off"]
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """How untrusted URLs are fetched (see SECURITY.md)."""
+
+    timeout_total: float = field(default=15.0, metadata=_range(1, 120))
+    timeout_connect: float = field(default=5.0, metadata=_range(0.5, 60))
+    timeout_read: float = field(default=10.0, metadata=_range(0.5, 60))
+    max_bytes: int = field(default=5_000_000, metadata=_range(10_000, 50_000_000))
+    max_redirects: int = field(default=5, metadata=_range(0, 10))
+    allowed_ports: tuple[int, ...] = (80, 443)
+    #: CIDRs an operator explicitly trusts (e.g. an intranet news site). Empty by default.
+    allowed_networks: tuple[str, ...] = ()
+    #: Domains (and their subdomains) the bot never fetches.
+    blocked_domains: tuple[str, ...] = ()
+    user_agent: str = "newsbot/0.1 (news summary bot; +{contact_url})"
+    contact_url: str = "https://github.com/newsbot/newsbot"
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    backend: Literal["sqlite", "redis", "memory", "none"] = "sqlite"
+    #: Directory for the SQLite file (relative paths are relative to the working directory).
+    data_dir: str = "data"
+    ttl_seconds: int = field(default=86_400, metadata=_range(0, 30 * 86_400))
+    failure_ttl_seconds: int = field(default=300, metadata=_range(0, 86_400))
+    max_entries: int = field(default=10_000, metadata=_range(1, 10_000_000))
+    #: Redis URL without a password; the password comes from REDIS_PASSWORD.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """Per-channel behaviour, shared by every platform."""
+
+    default: Policy = "mention"
+    #: Overrides keyed by "platform:workspace:channel", "platform:workspace" or "platform".
+    channels: dict[str, Policy] = field(default_factory=dict)
+    opt_out_marker: str = "!nosummary"
+    max_links_per_message: int = field(default=3, metadata=_range(1, 20))
+    user_requests_per_minute: int = field(default=6, metadata=_range(1, 10_000))
+    channel_requests_per_minute: int = field(default=20, metadata=_range(1, 10_000))
+    #: Pasted text shorter than this (in characters) is not worth summarizing.
+    min_text_chars: int = field(default=200, metadata=_range(1, 100_000))
+    max_text_chars: int = field(default=100_000, metadata=_range(1_000, 5_000_000))
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    enabled: bool = False
+    mode: Literal["socket", "http"] = "socket"
+    api_base_url: str = "https://slack.com/api/"
+    http_host: str = "0.0.0.0"
+    http_port: int = field(default=3000, metadata=_range(1, 65_535))
+    #: Emoji name (without colons) that triggers a summary when added as a reaction; "" = off.
+    reaction_emoji: str = "newspaper"
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    enabled: bool = False
+    #: Privileged intent: needed only to auto-summarize links in ordinary messages.
+    message_content_intent: bool = False
+    #: "auto" uses AutoShardedClient; a number fixes the shard count; "" = one shard.
+    shard_count: str = ""
+    api_base_url: str = "https://discord.com/api/v10"
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Limits on the shared core: concurrency, timeouts and the work queue."""
+
+    max_concurrent_summaries: int = field(default=2, metadata=_range(1, 256))
+    summarize_timeout: float = field(default=60.0, metadata=_range(1, 3_600))
+    max_queue: int = field(default=64, metadata=_range(1, 100_000))
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+@dataclass(frozen=True)
+class Config:
+    summarizer: SummarizerConfig = SummarizerConfig()
+    fetch: FetchConfig = FetchConfig()
+    cache: CacheConfig = CacheConfig()
+    policy: PolicyConfig = PolicyConfig()
+    service: ServiceConfig = ServiceConfig()
+    slack: SlackConfig = SlackConfig()
+    discord: DiscordConfig = DiscordConfig()
+    log: LogConfig = LogConfig()
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate a TOML file; `None` gives the defaults."""
+    if path is None:
+        return Config()
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    return config_from_dict(data)
+
+
+def config_from_dict(data: dict[str, Any]) -> Config:
+    return _build(Config, data, "")
+
+
+def replace(obj: Any, **changes: Any) -> Any:
+    """`dataclasses.replace` that keeps validation (for CLI overrides)."""
+    return dataclasses.replace(obj, **changes)
+
+
+def secret(name: str, *, required_for: str) -> str:
+    """A secret from the environment; missing → ConfigError naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{required_for} needs the environment variable {name}; it is not set")
+    return value
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix or 'config'}: expected a table, got {_typename(data)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        key = _join(prefix, unknown[0])
+        raise ConfigError(f"unknown config key {key!r}; known keys here: {', '.join(fields)}")
+    values = {}
+    for name, value in data.items():
+        key = _join(prefix, name)
+        values[name] = _coerce(hints[name], value, key, fields[name].metadata)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, key: str, meta: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, key)
+    if origin is Literal:
+        choices = typing.get_args(hint)
+        if value not in choices:
+            allowed = " | ".join(repr(c) for c in choices)
+            raise ConfigError(f"{key} must be one of {allowed}, got {value!r}")
+        return value
+    if origin in (tuple, list):
+        if not isinstance(value, list):
+            raise ConfigError(f"{key} must be a list, got {_typename(value)}")
+        (item,) = typing.get_args(hint)[:1]
+        return tuple(_coerce(item, v, f"{key}[{i}]", {}) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a table, got {_typename(value)}")
+        _, item = typing.get_args(hint)
+        items = {str(k): _coerce(item, v, _join(key, str(k)), {}) for k, v in value.items()}
+        return types.MappingProxyType(items)
+    if origin in (typing.Union, types.UnionType):
+        raise TypeError(f"unsupported config type for {key}: {hint}")
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be an integer, got {value!r}")
+    elif hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key} must be a number, got {value!r}")
+        value = float(value)
+    elif hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string, got {value!r}")
+        return value
+    lo, hi = (meta or {}).get("min"), (meta or {}).get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ConfigError(f"{key} must be between {lo} and {hi}, got {value!r}")
+    return value
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _typename(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string"}.get(type(value), type(value).__name__)

@@ -1,0 +1,71 @@
+"""The summarizer's public types: text in, bullets out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+class SummarizerError(Exception):
+    """The summarizer could not produce a summary; the message is fit for an end user."""
+
+
+class InputError(SummarizerError):
+    """The input holds nothing to summarize (empty, binary, no sentences)."""
+
+
+class BusyError(SummarizerError):
+    """The model's queue is full; try again shortly."""
+
+
+class ModelLoadError(SummarizerError):
+    """A configured model cannot be loaded (missing path, no network, wrong architecture)."""
+
+
+@dataclass(frozen=True)
+class Bullet:
+    """One bullet; `span` is the (start, end) of its source sentence in the input text."""
+
+    text: str
+    span: tuple[int, int] | None = None
+    #: Score the ranker (or the faithfulness guard) gave this bullet; higher is better.
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    bullets: tuple[Bullet, ...]
+    language: str | None
+    backend: str
+    #: Seconds spent per stage, e.g. {"split": 0.002, "embed": 0.05, "rank": 0.001}.
+    timings: dict[str, float] = field(default_factory=dict)
+    #: True when the input was cut to the backend's `max_input_chars` first.
+    truncated: bool = False
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {
+            "bullets": [
+                {"text": b.text, "span": list(b.span) if b.span else None} for b in self.bullets
+            ],
+            "language": self.language,
+            "backend": self.backend,
+            "timings": dict(self.timings),
+            "truncated": self.truncated,
+        }
+
+
+@runtime_checkable
+class Summarizer(Protocol):
+    """What every backend offers. Calls are blocking; run them off an event loop."""
+
+    name: str
+
+    def summarize(
+        self, text: str, *, max_bullets: int = 3, language: str | None = None
+    ) -> Summary: ...
+
+    def summarize_many(
+        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+    ) -> list[Summary | SummarizerError]: ...

