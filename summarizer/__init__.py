@@ -1,0 +1,56 @@
+"""newsbot's summarizer: text in, bullets out. A library of its own; it never imports `bot`."""
+
+from __future__ import annotations
+
+from summarizer.base import (
+    Bullet,
+    BusyError,
+    InputError,
+    ModelLoadError,
+    Summarizer,
+    SummarizerError,
+    Summary,
+)
+from summarizer.config import SummarizerConfig
+
+__all__ = [
+    "Bullet",
+    "BusyError",
+    "InputError",
+    "ModelLoadError",
+    "Summarizer",
+    "SummarizerConfig",
+    "SummarizerError",
+    "Summary",
+    "load_summarizer",
+    "BACKENDS",
+]
+
+#: Backend name → "module:class". Modules import lazily so a missing optional backend
+#: never slows or breaks the default.
+BACKENDS = {
+    "extractive": "summarizer.extractive:ExtractiveSummarizer",
+    "seq2seq": "summarizer.seq2seq:Seq2SeqSummarizer",
+    "instruct": "summarizer.instruct:InstructSummarizer",
+    "remote": "summarizer.remote:RemoteSummarizer",
+}
+
+
+def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
+    """Build the backend `config.backend` names (loads its model once, here)."""
+    import importlib
+
+    config = config or SummarizerConfig()
+    target = BACKENDS.get(config.backend)
+    if target is None:
+        raise ModelLoadError(
+            f"unknown summarizer backend {config.backend!r}; choose one of {', '.join(BACKENDS)}"
+        )
+    module_name, cls_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise ModelLoadError(
+            f"the {config.backend!r} backend is not available in this install ({exc.name})"
+        ) from exc
+    return getattr(module, cls_name)(config)

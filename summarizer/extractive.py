@@ -1,0 +1,162 @@
+"""The embedded default backend: pick the article's own best sentences.
+
+Sentences are embedded with MiniLM, scored (learned scorer or unsupervised centrality +
+position), then chosen greedily with maximal marginal relevance so bullets don't repeat
+each other, and returned in article order with the span of their source sentence.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from summarizer.base import Bullet, InputError, SummarizerError, Summary
+from summarizer.bullets import clean_bullet
+from summarizer.config import SummarizerConfig
+from summarizer.embeddings import SentenceEncoder
+from summarizer.language import detect_language
+from summarizer.ranking import Scorer, load_scorer, sentence_features
+from summarizer.sentences import Sentence, clean_text, split_sentences
+
+#: Only this many leading sentences are embedded and ranked: news puts the story up front,
+#: and it bounds the work per article.
+MAX_SENTENCES = 80
+#: MMR trade-off between a sentence's own score and its similarity to already chosen ones.
+MMR_LAMBDA = 0.7
+#: A candidate this similar to a chosen bullet is a near-duplicate and skipped outright.
+DUPLICATE_SIMILARITY = 0.9
+
+
+@dataclass
+class _Prepared:
+    text: str
+    sentences: list[Sentence]
+    language: str | None
+    truncated: bool
+    timings: dict[str, float]
+
+
+class ExtractiveSummarizer:
+    """Extractive summarizer; deterministic for a given model and input."""
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        config: SummarizerConfig | None = None,
+        *,
+        encoder: SentenceEncoder | None = None,
+        scorer: Scorer | None = None,
+    ) -> None:
+        self.config = config or SummarizerConfig()
+        self.encoder = encoder or SentenceEncoder(
+            self.config.embedding_model,
+            batch_size=self.config.batch_size,
+            torch_threads=self.config.torch_threads,
+        )
+        self.scorer = scorer or load_scorer(self.config.ranker)
+
+    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
+        result = self.summarize_many([text], max_bullets=max_bullets, language=language)[0]
+        if isinstance(result, SummarizerError):
+            raise result
+        return result
+
+    def summarize_many(
+        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+    ) -> list[Summary | SummarizerError]:
+        """Summaries in input order; one bad text yields its error, not a failed batch."""
+        if not 1 <= max_bullets <= 10:
+            raise ValueError("max_bullets must be between 1 and 10")
+        prepared: list[_Prepared | SummarizerError] = []
+        for text in texts:
+            try:
+                prepared.append(self._prepare(text, language))
+            except SummarizerError as exc:
+                prepared.append(exc)
+        docs = [p for p in prepared if isinstance(p, _Prepared)]
+        # One encoder call for every sentence of every article: fewer, fuller batches.
+        started = time.perf_counter()
+        flat = [s.text for d in docs for s in d.sentences[:MAX_SENTENCES]]
+        vectors = self.encoder.encode(flat)
+        embed_each = (time.perf_counter() - started) / max(1, len(docs))
+        out: list[Summary | SummarizerError] = []
+        offset = 0
+        for item in prepared:
+            if isinstance(item, SummarizerError):
+                out.append(item)
+                continue
+            n = min(len(item.sentences), MAX_SENTENCES)
+            item.timings["embed"] = embed_each
+            out.append(self._rank(item, vectors[offset : offset + n], max_bullets))
+            offset += n
+        return out
+
+    def _prepare(self, text: str, language: str | None) -> _Prepared:
+        started = time.perf_counter()
+        if not isinstance(text, str):
+            raise InputError("Expected text to summarize.")
+        text = clean_text(text)
+        if not text.strip():
+            raise InputError("There is no text to summarize.")
+        if _looks_binary(text):
+            raise InputError("This doesn't look like text (binary or undecodable data).")
+        truncated = len(text) > self.config.max_input_chars
+        if truncated:
+            text = text[: self.config.max_input_chars]
+        lang = language or detect_language(text)
+        sentences = split_sentences(text, lang)
+        if not sentences:
+            raise InputError("I couldn't find any sentences to summarize in this text.")
+        return _Prepared(text, sentences, lang, truncated, {"split": time.perf_counter() - started})
+
+    def _rank(self, doc: _Prepared, vectors: np.ndarray, max_bullets: int) -> Summary:
+        started = time.perf_counter()
+        sentences = doc.sentences[: len(vectors)]
+        features = sentence_features(sentences, vectors, doc.text)
+        scores = self.scorer.score(features)
+        chosen = select_mmr(scores, vectors, max_bullets)
+        bullets = tuple(
+            Bullet(
+                clean_bullet(sentences[i].text, self.config.target_bullet_words),
+                (sentences[i].start, sentences[i].end),
+                float(scores[i]),
+            )
+            for i in sorted(chosen)
+        )
+        doc.timings["rank"] = time.perf_counter() - started
+        notes = ("input truncated",) if doc.truncated else ()
+        return Summary(bullets, doc.language, self.name, doc.timings, doc.truncated, notes)
+
+
+def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
+    """Indices of up to k sentences by maximal marginal relevance (ties → earlier sentence)."""
+    n = len(scores)
+    if n == 0:
+        return []
+    lo, hi = float(scores.min()), float(scores.max())
+    relevance = (scores - lo) / (hi - lo) if hi > lo else np.ones(n)
+    similarity = vectors @ vectors.T if len(vectors) else np.zeros((n, n))
+    chosen: list[int] = []
+    remaining = list(range(n))
+    while remaining and len(chosen) < k:
+        if chosen:
+            redundancy = similarity[np.ix_(remaining, chosen)].max(axis=1)
+        else:
+            redundancy = np.zeros(len(remaining))
+        mmr = MMR_LAMBDA * relevance[remaining] - (1 - MMR_LAMBDA) * redundancy
+        mmr[redundancy >= DUPLICATE_SIMILARITY] = -np.inf
+        best = int(np.argmax(mmr))  # argmax returns the first maximum: earlier sentence wins
+        if not np.isfinite(mmr[best]):
+            break
+        chosen.append(remaining.pop(best))
+    return chosen
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20_000]
+    odd = sum(1 for ch in sample if ch == "\ufffd" or (not ch.isprintable() and ch not in "\n\t"))
+    return odd > 0.1 * len(sample)

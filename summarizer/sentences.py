@@ -1,0 +1,206 @@
+"""Split news text into sentences with exact spans, dropping boilerplate first.
+
+News bodies carry lines that are not the story: datelines, bylines, photo captions,
+"Read more" and "Source:" lines, share buttons. They are dropped (or, for datelines,
+trimmed off the sentence) before ranking so a bullet never quotes them. Each kept
+sentence remembers the (start, end) of its text in the original input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+#: pysbd ships rules for these; other languages fall back to English rules.
+PYSBD_LANGUAGES = frozenset(
+    "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int
+    end: int
+    #: Index of the paragraph (input line block) the sentence came from.
+    paragraph: int
+    #: Position among the kept sentences, 0-based.
+    index: int
+
+
+# A whole line that is page furniture, not story text.
+_BOILERPLATE_LINE = re.compile(
+    r"""^\s*(?:
+        (?:read|see|watch|listen)\s+(?:more|also|next)\b.*
+      | (?:more|related)(?:\s+(?:on|stories|coverage|news))?\s*:.*
+      | source\s*:.*
+      | (?:photo|image|picture|video|graphic)s?\s*(?:copyright|caption|credit|:).*
+      | (?:copyright|©|\(c\))\s.*
+      | all\s+rights\s+reserved.*
+      | (?:share|follow|like)\s+(?:this|us|on)\b.*
+      | share\s+this\s+with.*
+      | (?:click|tap)\s+here\b.*
+      | sign\s+up\b.*
+      | (?:subscribe|newsletter)\b.{0,60}
+      | advertisement\s*
+      | (?:published|updated|last\s+(?:modified|updated))\s*(?:on|at|:)?\s*[\d:].*
+      | by\s*\.\s*[\w .'’|-]{0,80}   # tokenised "by . daily mail reporter ."
+      | (?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit)
+        (?:\s*[|·•,/]\s*(?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit))*\s*
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# "By Jane Doe", "By Jane Doe and Tom Lee, Reuters": capitalised names only, so that
+# "By the end of the year, ..." stays a sentence.
+_BYLINE = re.compile(
+    r"^\s*(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|al-\w+)){0,5}"
+    r"(?:\s*[,|/·-]\s*[A-Z][\w .'’&-]{0,50})?\s*$"
+)
+
+# A caption inside running text: "[File: A protester ... /Reuters]" or "(Photo: AP)".
+_INLINE_CAPTION = re.compile(
+    r"\[(?:file|photo|image|picture|video)\b[^\]]{0,300}\]"
+    r"|\((?:photo|image|picture|video)s?\s*(?:by|:|credit)[^)]{0,200}\)",
+    re.IGNORECASE,
+)
+
+# "WASHINGTON (Reuters) -", "LONDON, March 3 (AP) —", "(CNN) --", "marseille , france ( cnn )".
+_AGENCIES = r"reuters|ap|afp|cnn|bloomberg|upi|dpa|ansa|efe|xinhua|pa|bbc|ians|pti"
+_DATELINE = re.compile(
+    rf"""^\s*(?:
+        [^\W\d_][\w .,'’/-]{{0,60}}?\s*\(\s*(?:{_AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*
+      | \(\s*(?:{_AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*
+      | [A-Z][A-Z .,'’-]{{2,40}}(?:,\s*[A-Z][a-z]{{2,9}}\.?\s+\d{{1,2}})?\s*(?:--|[–—])\s+
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "PORTHALLOW, Cornwall (Newsbot Wire) -": an all-caps place, then any agency in brackets.
+_DATELINE_AGENCY = re.compile(
+    r"^\s*[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,30})?\s*\([A-Z][\w .&'’-]{1,30}\)"
+    r"\s*(?:--|[-–—:])\s*"
+)
+_DATELINE_CAPS_ONLY = re.compile(r"^\s*[A-Z][A-Z .,'’-]{2,40}(?:,|\s*(?:--|[–—]))")
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•‣◦]|\d{1,2}[.)])\s+")
+# Tokenised text (" . " between sentences) that pysbd leaves glued together.
+_TOKENISED_BREAK = re.compile(r"(?<=\s[.!?])\s+(?=\S)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@lru_cache(maxsize=16)
+def _segmenter(language: str) -> pysbd.Segmenter:
+    lang = language if language in PYSBD_LANGUAGES else "en"
+    return pysbd.Segmenter(language=lang, clean=False)
+
+
+def clean_text(text: str) -> str:
+    """Normalise Unicode and drop control characters; keeps length-changing edits minimal."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(" ", text)
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a line that is page furniture (byline, share bar, "Read more")."""
+    return bool(_BOILERPLATE_LINE.match(line) or _BYLINE.match(line))
+
+
+def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
+    """Sentences of `text` in order, boilerplate removed, spans into `text`."""
+    segmenter = _segmenter((language or "en").split("-")[0].lower())
+    sentences: list[Sentence] = []
+    paragraph = -1
+    for start, block in _paragraphs(text):
+        if is_boilerplate(block):
+            continue
+        paragraph += 1
+        for s_start, s_end in _segment_block(block, segmenter):
+            piece = block[s_start:s_end]
+            lead, trail = _trim_offsets(piece)
+            if not piece[lead : len(piece) - trail].strip():
+                continue
+            a, b = start + s_start + lead, start + s_end - trail
+            cleaned = _INLINE_CAPTION.sub(" ", text[a:b])
+            cleaned = " ".join(cleaned.split())
+            if not cleaned or is_boilerplate(cleaned) or not _has_words(cleaned):
+                continue
+            sentences.append(Sentence(cleaned, a, b, paragraph, len(sentences)))
+    return sentences
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, line) for each non-empty line; list items stay separate lines."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def _segment_block(block: str, segmenter: pysbd.Segmenter) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets within one line."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in segmenter.segment(block):
+        core = piece.strip()
+        if not core:
+            continue
+        found = block.find(core, cursor)
+        if found < 0:  # pysbd altered the text; fall back to the cursor position
+            found = cursor
+        end = min(len(block), found + len(core))
+        spans.extend(_split_tokenised(block, found, end))
+        cursor = end
+    return spans
+
+
+def _split_tokenised(block: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a pysbd sentence further where tokenised text has " . " breaks."""
+    piece = block[start:end]
+    if " . " not in piece and " ? " not in piece and " ! " not in piece:
+        return [(start, end)]
+    out, last = [], 0
+    for m in _TOKENISED_BREAK.finditer(piece):
+        cut, nxt = m.start(), m.end()
+        if nxt < last:
+            continue
+        # a closing quote after the stop belongs to the sentence it ends
+        if piece[nxt : nxt + 1] == '"' and piece[last:cut].count('"') % 2 == 1:
+            cut = nxt + 1
+            nxt = cut + len(piece[cut:]) - len(piece[cut:].lstrip())
+        out.append((start + last, start + cut))
+        last = nxt
+    out.append((start + last, end))
+    return [s for s in out if s[1] > s[0]]
+
+
+def _trim_offsets(piece: str) -> tuple[int, int]:
+    """How many characters to cut from each end: whitespace and a leading dateline."""
+    lead = len(piece) - len(piece.lstrip())
+    marker = _LIST_ITEM.match(piece, lead)
+    if marker and marker.end() < len(piece):
+        lead = marker.end()
+    m = _DATELINE_AGENCY.match(piece, lead) or _DATELINE.match(piece, lead)
+    if m and m.end() < len(piece) and _dateline_ok(piece, m):
+        lead = m.end()
+    trail = len(piece) - len(piece.rstrip())
+    return lead, trail
+
+
+def _dateline_ok(piece: str, match: re.Match[str]) -> bool:
+    """Only cut an all-caps place name if it really is one (not a shouted sentence)."""
+    head = match.group(0)
+    if "(" in head:
+        return True
+    return bool(_DATELINE_CAPS_ONLY.match(piece)) and len(head.split()) <= 6
+
+
+def _has_words(text: str) -> bool:
+    return sum(ch.isalpha() for ch in text) >= 3
+

@@ -1,0 +1,99 @@
+from summarizer.sentences import is_boilerplate, split_sentences
+
+
+def texts(text: str) -> list[str]:
+    return [s.text for s in split_sentences(text)]
+
+
+def test_abbreviations_decimals_and_quotes_stay_in_one_sentence():
+    text = (
+        'The U.S. economy grew 3.5% in the quarter, Mr. Smith said. '
+        'Gen. Jones called it "remarkable." Prices rose 2.1 percent.'
+    )
+    assert texts(text) == [
+        "The U.S. economy grew 3.5% in the quarter, Mr. Smith said.",
+        'Gen. Jones called it "remarkable."',
+        "Prices rose 2.1 percent.",
+    ]
+
+
+def test_datelines_are_trimmed_but_spans_point_into_the_input():
+    text = (
+        "WASHINGTON (Reuters) - The Senate passed the bill on Tuesday.\n"
+        "(CNN) -- Rescuers reached the village after two days.\n"
+        "LONDON, March 3 (AP) — Rail workers began a strike."
+    )
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "The Senate passed the bill on Tuesday.",
+        "Rescuers reached the village after two days.",
+        "Rail workers began a strike.",
+    ]
+    for s in sentences:
+        assert text[s.start : s.end] == s.text
+
+
+def test_boilerplate_lines_are_dropped():
+    text = "\n".join(
+        [
+            "By Jane Doe, Reuters",
+            "The council approved the budget after a long debate.",
+            "[File: A council meeting in progress /Reuters]",
+            "Read more: Budget explained",
+            "Source: City council minutes",
+            "Share this with Email Facebook Twitter",
+            "Advertisement",
+            "Published: 12:20 EST, 3 April 2015",
+            "The vote was 7 to 2.",
+        ]
+    )
+    assert texts(text) == [
+        "The council approved the budget after a long debate.",
+        "The vote was 7 to 2.",
+    ]
+
+
+def test_inline_caption_removed_from_sentence_text():
+    text = "Protesters gathered [File: Crowds outside parliament /Reuters] near the square."
+    assert texts(text) == ["Protesters gathered near the square."]
+
+
+def test_list_items_are_separate_sentences_without_markers():
+    text = (
+        "Key points:\n- Taxes rise for top earners\n- Pensions are protected\n"
+        "2. Rail fares freeze"
+    )
+    got = texts(text)
+    assert got[-3:] == ["Taxes rise for top earners", "Pensions are protected", "Rail fares freeze"]
+
+
+def test_tokenised_lowercase_text_is_split():
+    text = (
+        'marseille , france ( cnn ) the prosecutor said he was not aware of any video . '
+        'robin told cnn that " so far no videos were used . " he added , " a person needs to '
+        'give it to investigators . " all 150 on board were killed .'
+    )
+    assert texts(text) == [
+        "the prosecutor said he was not aware of any video .",
+        'robin told cnn that " so far no videos were used . "',
+        'he added , " a person needs to give it to investigators . "',
+        "all 150 on board were killed .",
+    ]
+
+
+def test_real_sentences_are_not_boilerplate():
+    assert not is_boilerplate("By the end of the year, prices had doubled across the region.")
+    assert not is_boilerplate("Sign language interpreters joined the briefing on Monday.")
+    assert is_boilerplate("By John Smith")
+    assert is_boilerplate("READ MORE: The full list of winners")
+
+
+def test_empty_and_symbol_only_input_has_no_sentences():
+    assert split_sentences("") == []
+    assert split_sentences("   \n\n  ") == []
+    assert split_sentences("*** --- ***") == []
+
+
+def test_non_english_uses_language_rules():
+    text = "Der Bundestag hat am Dienstag ein Gesetz beschlossen. Die Opposition stimmte dagegen."
+    assert len(split_sentences(text, "de")) == 2
