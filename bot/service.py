@@ -1,0 +1,277 @@
+"""The platform-free core: URL or text in, `SummaryResult` out (or a typed `BotError`).
+
+policy ► cache ► fetch ► extract ► summarizer ► cache. The CLI and both chat adapters call
+this and nothing below it. Model and extraction work runs in worker threads behind a bounded
+queue and a timeout, so the event loop never blocks and overload becomes a quick "busy".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.cache import SummaryCache, cache_key
+from bot.config import Config
+from bot.errors import BotError, BusyError, ExtractError, FetchError, SummarizeError, UsageError
+from bot.extract import Article, article_from_text, extract_article
+from bot.fetch import Fetcher
+from bot.textinput import split_title
+from bot.urls import normalize_url
+from summarizer import BusyError as ModelBusy
+from summarizer import Summarizer, SummarizerError, Summary
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cached payload's shape changes, so old entries are ignored.
+PAYLOAD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ResultBullet:
+    text: str
+    #: The exact article sentence the bullet came from (for links into the article).
+    source: str | None = None
+    #: (start, end) of `source` in the extracted article text.
+    span: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    bullets: tuple[ResultBullet, ...]
+    backend: str
+    title: str | None = None
+    url: str | None = None
+    site: str | None = None
+    language: str | None = None
+    reading_minutes: int | None = None
+    summary_id: str = ""
+    cached: bool = False
+    truncated: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_payload(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["bullets"] = [asdict(b) for b in self.bullets]
+        data["version"] = PAYLOAD_VERSION
+        data.pop("cached")
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any], *, cached: bool) -> SummaryResult:
+        fields = {k: v for k, v in data.items() if k != "version"}
+        fields["bullets"] = tuple(
+            ResultBullet(b["text"], b.get("source"), tuple(b["span"]) if b.get("span") else None)
+            for b in data["bullets"]
+        )
+        return cls(**fields, cached=cached)
+
+
+class SummaryService:
+    """Shared by every front end; owns the worker pools and the in-flight table."""
+
+    def __init__(
+        self,
+        config: Config,
+        summarizer: Summarizer,
+        *,
+        cache: SummaryCache,
+        fetcher: Fetcher | None = None,
+    ) -> None:
+        self.config = config
+        self.summarizer = summarizer
+        self.cache = cache
+        self.fetcher = fetcher or Fetcher(config.fetch)
+        limits = config.service
+        self._model_pool = ThreadPoolExecutor(limits.max_concurrent_summaries, "newsbot-model")
+        self._extract_pool = ThreadPoolExecutor(2, "newsbot-extract")
+        self._waiting = 0
+        self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
+        self.counters: dict[str, int] = {"fetches": 0, "summaries": 0, "cache_hits": 0}
+
+    # --- public API ---------------------------------------------------------------------------
+
+    async def summarize_url(
+        self,
+        url: str,
+        *,
+        bullets: int | None = None,
+        language: str | None = None,
+        use_cache: bool = True,
+    ) -> SummaryResult:
+        """Summary of the article at `url`; concurrent calls for one URL share one fetch."""
+        canonical = normalize_url(url)
+        n = self._bullets(bullets)
+        key = cache_key(canonical, self.summarizer.name, {"bullets": n, "language": language})
+        if use_cache:
+            hit = await self._cache_get(key)
+            if hit is not None:
+                return hit
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._summarize_url_uncached(key, url, n, language))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        # shield: one caller giving up must not cancel the work the others wait on
+        return await asyncio.shield(task)
+
+    async def summarize_text(
+        self,
+        text: str,
+        *,
+        bullets: int | None = None,
+        language: str | None = None,
+        title: str | None = None,
+    ) -> SummaryResult:
+        """Summary of pasted text (not cached: it is private to whoever pasted it)."""
+        if title is None:
+            title, text = split_title(text)
+        article = article_from_text(text, title=title)
+        return await self._summarize_article(article, self._bullets(bullets), language, "")
+
+    async def close(self) -> None:
+        for task in list(self._inflight.values()):
+            task.cancel()
+        await self.fetcher.close()
+        await self.cache.close()
+        self._model_pool.shutdown(wait=False, cancel_futures=True)
+        self._extract_pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- steps --------------------------------------------------------------------------------
+
+    async def _summarize_url_uncached(
+        self, key: str, url: str, bullets: int, language: str | None
+    ) -> SummaryResult:
+        try:
+            started = time.perf_counter()
+            self.counters["fetches"] += 1
+            page = await self.fetcher.fetch(url)
+            fetched = time.perf_counter()
+            if page.kind == "html":
+                article = await self._in_pool(
+                    self._extract_pool, extract_article, page.text, page.url
+                )
+            else:
+                article = article_from_text(page.text, url=page.url)
+            timings = {"fetch": fetched - started, "extract": time.perf_counter() - fetched}
+            result = await self._summarize_article(article, bullets, language, key, timings)
+        except (FetchError, ExtractError) as exc:
+            await self._cache_failure(key, exc)
+            raise
+        await self._cache_put(key, result)
+        return result
+
+    async def _summarize_article(
+        self,
+        article: Article,
+        bullets: int,
+        language: str | None,
+        key: str,
+        timings: dict[str, float] | None = None,
+    ) -> SummaryResult:
+        started = time.perf_counter()
+        summary = await self._run_model(article.text, bullets, language)
+        timings = {**(timings or {}), "summarize": time.perf_counter() - started}
+        text = article.text
+        result_bullets = tuple(
+            ResultBullet(b.text, text[b.span[0] : b.span[1]], b.span)
+            if b.span
+            else ResultBullet(b.text)
+            for b in summary.bullets
+        )
+        if not result_bullets:
+            raise SummarizeError("I couldn't find anything worth summarizing in that text.")
+        self.counters["summaries"] += 1
+        return SummaryResult(
+            bullets=result_bullets,
+            backend=summary.backend,
+            title=article.title,
+            url=article.url,
+            site=article.site_name,
+            language=summary.language or article.language,
+            reading_minutes=article.reading_minutes,
+            summary_id=_summary_id(key or text),
+            truncated=summary.truncated,
+            timings=timings,
+        )
+
+    async def _run_model(self, text: str, bullets: int, language: str | None) -> Summary:
+        """Run the blocking summarizer in the model pool, bounded and with a timeout."""
+        limits = self.config.service
+        if self._waiting >= limits.max_queue + limits.max_concurrent_summaries:
+            raise BusyError("I'm busy summarizing other articles right now; try again in a minute.")
+        self._waiting += 1
+        try:
+            call = lambda: self.summarizer.summarize(  # noqa: E731
+                text, max_bullets=bullets, language=language
+            )
+            return await asyncio.wait_for(
+                self._in_pool(self._model_pool, call), timeout=limits.summarize_timeout
+            )
+        except TimeoutError:
+            raise SummarizeError(
+                "Summarizing took too long, so I gave up. Try again later or with a shorter text."
+            ) from None
+        except ModelBusy:
+            raise BusyError(
+                "I'm busy summarizing other articles right now; try again in a minute."
+            ) from None
+        except SummarizerError as exc:
+            raise SummarizeError(str(exc)) from exc
+        finally:
+            self._waiting -= 1
+
+    async def _in_pool(self, pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+
+    # --- cache --------------------------------------------------------------------------------
+
+    async def _cache_get(self, key: str) -> SummaryResult | None:
+        entry = await _quietly(self.cache.get(key), "cache read")
+        if entry is None:
+            return None
+        if not entry.ok:
+            err = {"fetch": FetchError, "blocked": FetchError, "extract": ExtractError}.get(
+                entry.payload.get("kind", ""), FetchError
+            )
+            raise err(entry.payload.get("message", "That link failed a moment ago."))
+        if entry.payload.get("version") != PAYLOAD_VERSION:
+            return None
+        self.counters["cache_hits"] += 1
+        return SummaryResult.from_payload(entry.payload, cached=True)
+
+    async def _cache_put(self, key: str, result: SummaryResult) -> None:
+        ttl = self.config.cache.ttl_seconds
+        if ttl and result.bullets:
+            await _quietly(self.cache.put_success(key, result.to_payload(), ttl), "cache write")
+
+    async def _cache_failure(self, key: str, exc: BotError) -> None:
+        ttl = self.config.cache.failure_ttl_seconds
+        if ttl:
+            await _quietly(self.cache.put_failure(key, exc.kind, exc.message, ttl), "cache write")
+
+    def _bullets(self, bullets: int | None) -> int:
+        n = bullets if bullets is not None else self.config.summarizer.bullets
+        if not 1 <= n <= 10:
+            raise UsageError("Ask for between 1 and 10 bullets.")
+        return n
+
+
+async def _quietly(awaitable: Awaitable[Any], what: str) -> Any:
+    """A broken cache must not break summaries: log and carry on without it."""
+    try:
+        return await awaitable
+    except (BotError, ValueError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - any backend failure degrades to "no cache"
+        log.warning("%s failed, continuing without cache: %s", what, exc.__class__.__name__)
+        return None
+
+
+def _summary_id(seed: str) -> str:
+    return hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:16]

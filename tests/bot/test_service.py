@@ -1,0 +1,161 @@
+"""The core end to end against pages served on 127.0.0.1, with a fake summarizer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.cache import MemoryCache
+from bot.config import CacheConfig, Config, FetchConfig, ServiceConfig
+from bot.errors import BlockedURLError, BusyError, ExtractError, FetchError, SummarizeError
+from bot.service import SummaryResult, SummaryService
+from summarizer import InputError
+from tests.fakes import FakeSummarizer
+from tests.pages import PAYWALL_HTML, SAMPLE_TEXT, PageServer, article_html
+
+
+@pytest.fixture
+async def server():
+    srv = await PageServer().start()
+    srv.add("/story", article_html())
+    srv.add("/paywalled", PAYWALL_HTML)
+    srv.add("/gone", "gone", status=404, ctype="text/plain")
+    yield srv
+    await srv.stop()
+
+
+def make_config(port: int, **service) -> Config:
+    return Config(
+        fetch=FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(port,)),
+        cache=CacheConfig(backend="memory"),
+        service=ServiceConfig(**service),
+    )
+
+
+@pytest.fixture
+async def make_service(server):
+    services = []
+
+    def make(summarizer=None, cache=None, **service) -> SummaryService:
+        svc = SummaryService(
+            make_config(server.port, **service),
+            summarizer or FakeSummarizer(),
+            cache=cache or MemoryCache(100),
+        )
+        services.append(svc)
+        return svc
+
+    yield make
+    for svc in services:
+        await svc.close()
+
+
+async def test_url_is_fetched_extracted_summarized_then_cached(server, make_service):
+    svc = make_service()
+    first = await svc.summarize_url(f"{server.base}/story?utm_source=chat", bullets=2)
+    assert first.title.startswith("Harbor town votes to build Europe")
+    assert first.site == "Coastal Courier"
+    assert len(first.bullets) == 2 and not first.cached
+    assert "Residents of the fishing town" in first.bullets[0].text
+    assert "cookies" not in " ".join(b.text for b in first.bullets)
+    # each bullet keeps its exact source sentence
+    assert all(b.source and b.span for b in first.bullets)
+    second = await svc.summarize_url(f"{server.base}/story", bullets=2)
+    assert second.cached and second.bullets == first.bullets
+    assert server.hits["/story"] == 1
+
+
+async def test_cache_is_keyed_by_options(server, make_service):
+    svc = make_service()
+    a = await svc.summarize_url(f"{server.base}/story", bullets=2)
+    b = await svc.summarize_url(f"{server.base}/story", bullets=3)
+    assert len(a.bullets) == 2 and len(b.bullets) == 3 and not b.cached
+    assert server.hits["/story"] == 2
+
+
+async def test_single_flight_twenty_concurrent_requests(server, make_service):
+    summarizer = FakeSummarizer(delay=0.2)
+    svc = make_service(summarizer)
+    url = f"{server.base}/story"
+    results = await asyncio.gather(*(svc.summarize_url(url) for _ in range(20)))
+    assert server.hits["/story"] == 1
+    assert summarizer.calls == 1
+    assert len({r.bullets for r in results}) == 1
+
+
+async def test_failures_are_cached_briefly_and_never_as_success(server, make_service):
+    cache = MemoryCache(100)
+    svc = make_service(cache=cache)
+    with pytest.raises(FetchError, match="404"):
+        await svc.summarize_url(f"{server.base}/gone")
+    with pytest.raises(FetchError, match="404"):
+        await svc.summarize_url(f"{server.base}/gone")
+    assert server.hits["/gone"] == 1  # the failure was remembered
+    with pytest.raises(FetchError):
+        await svc.summarize_url(f"{server.base}/gone", use_cache=False)
+    assert server.hits["/gone"] == 2
+
+
+async def test_paywall_is_an_honest_extract_error(server, make_service):
+    summarizer = FakeSummarizer()
+    svc = make_service(summarizer)
+    with pytest.raises(ExtractError) as err:
+        await svc.summarize_url(f"{server.base}/paywalled")
+    assert "paywall" in str(err.value).lower() or "subscri" in str(err.value).lower()
+    assert summarizer.calls == 0  # never summarize a wall
+
+
+async def test_default_config_refuses_loopback_and_server_sees_nothing(server):
+    svc = SummaryService(Config(cache=CacheConfig(backend="memory")), FakeSummarizer(),
+                         cache=MemoryCache(10))
+    try:
+        with pytest.raises(BlockedURLError):
+            await svc.summarize_url(f"{server.base}/story")
+    finally:
+        await svc.close()
+    assert sum(server.hits.values()) == 0
+
+
+async def test_pasted_text_with_headline(make_service):
+    svc = make_service()
+    result = await svc.summarize_text(SAMPLE_TEXT, bullets=3)
+    assert isinstance(result, SummaryResult)
+    assert result.title.startswith("Harbor town votes")
+    assert len(result.bullets) == 3 and result.url is None
+    assert not result.bullets[0].text.startswith("Harbor town")
+
+
+async def test_model_timeout_is_a_clear_error(make_service):
+    svc = make_service(FakeSummarizer(delay=1.5), summarize_timeout=1.0)
+    with pytest.raises(SummarizeError, match="took too long"):
+        await svc.summarize_text(SAMPLE_TEXT)
+
+
+async def test_full_queue_is_a_fast_busy_error(make_service):
+    svc = make_service(FakeSummarizer(delay=0.5), max_concurrent_summaries=1, max_queue=1)
+    tasks = [asyncio.create_task(svc.summarize_text(SAMPLE_TEXT)) for _ in range(3)]
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    busy = [r for r in results if isinstance(r, BusyError)]
+    done = [r for r in results if isinstance(r, SummaryResult)]
+    assert len(busy) == 1 and len(done) == 2
+
+
+async def test_summarizer_input_error_becomes_summarize_error(make_service):
+    svc = make_service(FakeSummarizer(error=InputError("There is no text to summarize.")))
+    with pytest.raises(SummarizeError, match="no text"):
+        await svc.summarize_text(SAMPLE_TEXT)
+
+
+class BrokenCache(MemoryCache):
+    async def get(self, key):
+        raise ConnectionError("cache down")
+
+    async def put_success(self, key, payload, ttl):
+        raise ConnectionError("cache down")
+
+
+async def test_broken_cache_degrades_to_no_cache(server, make_service):
+    svc = make_service(cache=BrokenCache(10))
+    result = await svc.summarize_url(f"{server.base}/story")
+    assert result.bullets and not result.cached
