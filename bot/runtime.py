@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
 
 from bot.cache import open_cache
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
+from bot.policy import ChatPolicy
 from bot.service import SummaryService
+from bot.state import StateStore, open_state_store
 from summarizer import ModelLoadError, Summarizer, load_summarizer
 
 log = logging.getLogger(__name__)
@@ -36,3 +42,83 @@ async def open_service(
         yield service
     finally:
         await service.close()
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What every chat adapter gets: the core and the shared policy/state. Nothing else."""
+
+    config: Config
+    service: SummaryService
+    policy: ChatPolicy
+    state: StateStore
+
+
+class Adapter(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@asynccontextmanager
+async def open_deps(
+    config: Config, summarizer: Summarizer | None = None, fetcher: Fetcher | None = None
+) -> AsyncIterator[Deps]:
+    async with AsyncExitStack() as stack:
+        service = await stack.enter_async_context(open_service(config, summarizer, fetcher))
+        state = open_state_store(config.cache)
+        stack.push_async_callback(state.close)
+        policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
+        yield Deps(config, service, policy, state)
+
+
+def build_adapters(deps: Deps) -> list[Adapter]:
+    """Adapters for every enabled platform; a missing token is a ConfigError right here."""
+    adapters: list[Adapter] = []
+    if deps.config.slack.enabled:
+        from bot.adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(deps))
+    if deps.config.discord.enabled:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(deps))
+    if not adapters:
+        raise ConfigError(
+            "no chat platform is enabled: set slack.enabled or discord.enabled to true"
+        )
+    return adapters
+
+
+async def run(
+    config: Config, stop: asyncio.Event | None = None, summarizer: Summarizer | None = None
+) -> int:
+    """Run the enabled platforms until SIGINT/SIGTERM (or `stop` is set), then shut down."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread / not supported
+            pass
+    if not (config.slack.enabled or config.discord.enabled):  # fail before loading a model
+        raise ConfigError(
+            "no chat platform is enabled: set slack.enabled or discord.enabled to true"
+        )
+    async with open_deps(config, summarizer) as deps:
+        adapters = build_adapters(deps)
+        started: list[Adapter] = []
+        try:
+            for adapter in adapters:
+                await adapter.start()
+                started.append(adapter)
+            log.info("newsbot running: %s", ", ".join(type(a).__name__ for a in started))
+            await stop.wait()
+            log.info("shutting down")
+        finally:
+            for adapter in reversed(started):
+                try:
+                    await adapter.close()
+                except Exception:  # noqa: BLE001 - keep closing the others
+                    log.exception("error while closing %s", type(adapter).__name__)
+    return 0
