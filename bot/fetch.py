@@ -1,0 +1,450 @@
+"""Fetch a user-supplied link without letting it reach internal services or exhaust memory.
+
+Every hop (the link and each redirect) is vetted for scheme, credentials, port, blocklisted
+domain and IP-literal host; host names are vetted inside the connector's resolver
+(`bot.netguard`). Bodies are streamed under a cap on decoded bytes. Failures are `BotError`s
+whose messages a chat user can read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import errno
+import io
+import logging
+import re
+import time
+from dataclasses import dataclass
+from http import HTTPStatus
+from types import TracebackType
+from typing import Literal
+
+import aiohttp
+from aiohttp.abc import AbstractResolver
+from yarl import URL
+
+from bot.config import FetchConfig
+from bot.errors import BlockedURLError, BotError, ConfigError, ExtractError, FetchError, UsageError
+from bot.netguard import AddressPolicy, SafeConnector, parse_ip_host
+from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["html", "text", "pdf"]
+
+#: Pages of a PDF whose text is extracted; a summary never needs more.
+PDF_MAX_PAGES = 50
+_CHUNK = 64 * 1024
+_SNIFF_BYTES = 4096
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_KINDS: dict[str, Kind] = {
+    "text/html": "html",
+    "application/xhtml+xml": "html",
+    "text/plain": "text",
+    "application/pdf": "pdf",
+}
+_ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1"
+_HOST_CHARS = re.compile(r"^[A-Za-z0-9_.-]+$")
+_MIME_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,40}/[a-z0-9][a-z0-9!#$&^_.+-]{0,60}$")
+# Both <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">.
+_META_CHARSET = re.compile(
+    rb"<meta[^>]{0,500}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE
+)
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# WHATWG Encoding: these labels mean windows-1252 on the web.
+_WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii"})
+
+MALFORMED = "That link is not a valid web address."
+BAD_REDIRECT = "The site redirected to an address that is not a valid web link."
+CREDENTIALS_REFUSAL = "Links with a user name or password in them can't be summarized."
+BLOCKED_DOMAIN = "Links to that site are blocked on this bot."
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A fetched document, decoded to text; `url` is where the redirects ended."""
+
+    url: str
+    requested_url: str
+    status: int
+    content_type: str
+    charset: str | None
+    text: str
+    kind: Kind
+    elapsed: float
+    bytes_read: int
+
+
+@dataclass(frozen=True)
+class _RawResponse:
+    url: URL
+    status: int
+    content_type: str
+    declared_charset: str | None
+    body: bytes
+    kind: Kind
+
+
+class Fetcher:
+    """Owns one aiohttp session whose connector only ever connects to vetted addresses.
+
+    `resolver` (DNS; default aiohttp's) is wrapped by the address guard. `connector` is for
+    tests and advanced use: it must be a `SafeConnector` built with the same allowed networks;
+    the Fetcher takes ownership and closes it.
+    """
+
+    def __init__(
+        self,
+        config: FetchConfig,
+        *,
+        resolver: AbstractResolver | None = None,
+        connector: aiohttp.BaseConnector | None = None,
+    ) -> None:
+        self.config = config
+        self._policy = AddressPolicy.from_cidrs(config.allowed_networks)
+        self._blocked_domains = _blocked_domains(config.blocked_domains)
+        self._user_agent = _user_agent(config)
+        if connector is not None:
+            if resolver is not None:
+                raise TypeError("give the resolver to the SafeConnector, not to the Fetcher")
+            if not isinstance(connector, SafeConnector):
+                raise TypeError("connector must be a bot.netguard.SafeConnector")
+            if connector.policy != self._policy:
+                raise ValueError("the connector's allowed networks differ from the config's")
+        self._resolver = resolver
+        self._connector = connector
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    async def start(self) -> None:
+        """Create the session (needs a running loop); `fetch` calls this on first use."""
+        if self._closed:
+            raise RuntimeError("this Fetcher is closed")
+        if self._session is not None:
+            return
+        cfg = self.config
+        connector = self._connector or SafeConnector(self._policy, resolver=self._resolver)
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            trust_env=False,  # an environment proxy would resolve names where we can't vet them
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers={"User-Agent": self._user_agent, "Accept": _ACCEPT},
+            timeout=aiohttp.ClientTimeout(
+                total=cfg.timeout_total,
+                connect=cfg.timeout_connect,
+                sock_connect=cfg.timeout_connect,
+                sock_read=cfg.timeout_read,
+            ),
+        )
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        elif self._connector is not None:
+            await self._connector.close()
+        self._connector = None
+
+    async def __aenter__(self) -> Fetcher:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def fetch(self, url: str) -> FetchedPage:
+        """Fetch `url` (following vetted redirects) and return its text."""
+        started = time.monotonic()
+        split_http_url(url)  # friendly errors for bad schemes, credentials and malformed links
+        try:
+            target = URL(url.strip()).with_fragment(None)
+        except ValueError:
+            raise UsageError(MALFORMED) from None
+        await self.start()
+        try:
+            async with asyncio.timeout(self.config.timeout_total):
+                raw = await self._follow(target)
+        except BotError:
+            raise
+        except TimeoutError as exc:
+            raise self._timeout_error(exc) from exc
+        except aiohttp.ClientError as exc:
+            raise _client_error(exc) from exc
+        except OSError as exc:
+            raise FetchError("I couldn't fetch that link because of a network error.") from exc
+
+        charset: str | None = None
+        if raw.kind == "pdf":
+            text = await asyncio.to_thread(pdf_text, raw.body, PDF_MAX_PAGES)
+        else:
+            text, charset = decode_body(raw.body, raw.declared_charset, html=raw.kind == "html")
+        elapsed = time.monotonic() - started
+        log.debug(
+            "fetched host=%s status=%d kind=%s bytes=%d elapsed=%.2fs",
+            raw.url.host,
+            raw.status,
+            raw.kind,
+            len(raw.body),
+            elapsed,
+        )
+        return FetchedPage(
+            url=str(raw.url),
+            requested_url=url,
+            status=raw.status,
+            content_type=raw.content_type,
+            charset=charset,
+            text=text,
+            kind=raw.kind,
+            elapsed=elapsed,
+            bytes_read=len(raw.body),
+        )
+
+    async def _follow(self, url: URL) -> _RawResponse:
+        assert self._session is not None
+        for hop in range(self.config.max_redirects + 1):
+            try:
+                target = self._vet(url)
+            except UsageError:
+                if hop == 0:
+                    raise
+                raise FetchError(BAD_REDIRECT) from None
+            async with self._session.get(target, allow_redirects=False) as resp:
+                location = resp.headers.get("Location")
+                if resp.status in _REDIRECT_STATUSES and location:
+                    try:
+                        url = resp.url.join(URL(location)).with_fragment(None)
+                    except ValueError:
+                        raise FetchError(BAD_REDIRECT) from None
+                    continue
+                _check_status(resp.status)
+                return await self._read(resp)
+        raise FetchError(
+            f"The link led to too many redirects (more than {self.config.max_redirects}), "
+            "so I stopped following them."
+        )
+
+    def _vet(self, url: URL) -> URL:
+        """Refuse a hop the bot must not request; return it with any IP host made canonical."""
+        if url.scheme not in ("http", "https"):
+            raise BlockedURLError(SCHEME_REFUSAL)
+        if url.user is not None or url.password is not None:
+            raise BlockedURLError(CREDENTIALS_REFUSAL)
+        host = url.raw_host
+        if not host:
+            raise UsageError(MALFORMED)
+        if url.port not in self.config.allowed_ports:
+            ports = ", ".join(str(p) for p in self.config.allowed_ports)
+            raise BlockedURLError(f"I only fetch links on ports {ports}.")
+        ip = parse_ip_host(host)
+        if ip is not None:
+            # aiohttp skips the resolver for IP literals, so this is the only check they get.
+            self._policy.check(ip)
+            return url if host == ip.compressed else url.with_host(ip.compressed)
+        if ":" in host or host.replace(".", "").isdigit() or not _HOST_CHARS.match(host):
+            # Not a usable name, and aiohttp would treat digits/colons as an address.
+            raise UsageError(MALFORMED)
+        name = host.rstrip(".").lower()
+        if any(name == d or name.endswith("." + d) for d in self._blocked_domains):
+            raise BlockedURLError(BLOCKED_DOMAIN)
+        return url
+
+    async def _read(self, resp: aiohttp.ClientResponse) -> _RawResponse:
+        declared = "Content-Type" in resp.headers
+        ctype = resp.content_type.lower()
+        if declared and ctype not in _KINDS:
+            raise FetchError(_wrong_type(ctype))
+        limit = self.config.max_bytes
+        if resp.content_length is not None and resp.content_length > limit:
+            raise _too_large(limit)
+        body = bytearray()
+        try:
+            # Chunks arrive already decompressed, so this caps decoded bytes: a gzip bomb
+            # stops at `limit`, whatever its Content-Length said.
+            async for chunk in resp.content.iter_chunked(_CHUNK):
+                if len(body) + len(chunk) > limit:
+                    raise _too_large(limit)
+                body.extend(chunk)
+        except BaseException:
+            resp.close()  # drop the connection rather than drain an oversized or broken body
+            raise
+        kind = _KINDS[ctype] if declared else _sniff_kind(bytes(body[:_SNIFF_BYTES]))
+        if kind is None:
+            raise FetchError("This link is a file of an unknown type, not an article.")
+        return _RawResponse(
+            url=resp.url,
+            status=resp.status,
+            content_type=ctype if declared else _KIND_TYPES[kind],
+            declared_charset=resp.charset,
+            body=bytes(body),
+            kind=kind,
+        )
+
+    def _timeout_error(self, exc: TimeoutError) -> FetchError:
+        if isinstance(exc, aiohttp.ConnectionTimeoutError):
+            return FetchError("I couldn't connect to the site in time.")
+        if isinstance(exc, aiohttp.SocketTimeoutError):
+            return FetchError(
+                f"The site stopped sending data for over {self.config.timeout_read:g} seconds, "
+                "so I gave up."
+            )
+        return FetchError(
+            f"The site took too long to respond (over {self.config.timeout_total:g} seconds)."
+        )
+
+
+_KIND_TYPES: dict[Kind, str] = {"html": "text/html", "text": "text/plain", "pdf": "application/pdf"}
+
+
+def decode_body(body: bytes, declared: str | None, *, html: bool) -> tuple[str, str]:
+    """Decode to text: BOM, else declared charset, else `<meta>` charset (HTML), else UTF-8.
+
+    Undecodable bytes become U+FFFD instead of failing the whole page.
+    """
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace"), codec.removesuffix("-sig")
+    candidates = [declared]
+    if html:
+        match = _META_CHARSET.search(body[:_SNIFF_BYTES])
+        candidates.append(match.group(1).decode("ascii") if match else None)
+    for label in candidates:
+        codec = _codec(label)
+        if codec is None:
+            continue
+        try:
+            return body.decode(codec, errors="replace"), codec
+        except (LookupError, UnicodeError, ValueError):
+            continue  # e.g. a bytes-to-bytes codec such as "zlib" named as a charset
+    return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip()).name
+    except LookupError:
+        return None
+    return "cp1252" if name in _WINDOWS_1252_ALIASES else name
+
+
+def pdf_text(data: bytes, max_pages: int = PDF_MAX_PAGES) -> str:
+    """Text of the first `max_pages` pages (blocking; run it in a thread)."""
+    from pypdf import PdfReader  # imported lazily: only PDF links pay for it
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            reader.decrypt("")  # many "protected" PDFs only restrict printing or copying
+        pages = [page.extract_text() or "" for page in reader.pages[:max_pages]]
+    except Exception as exc:  # pypdf raises many types on damaged files
+        log.debug("pdf extraction failed: %r", exc)
+        raise ExtractError("I couldn't read the text of this PDF.") from exc
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise ExtractError("This PDF has no text I can read (it may be scanned images).")
+    return text
+
+
+def _sniff_kind(head: bytes) -> Kind | None:
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    start = head.lstrip()[:512].lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--")):
+        return "html"
+    return None
+
+
+def _check_status(status: int) -> None:
+    if 200 <= status < 300:
+        return
+    # Standard phrases only: a server-chosen reason text is not shown to chat users.
+    try:
+        phrase = f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        phrase = str(status)
+    if status in (401, 403):
+        raise FetchError(
+            f"The site refused access ({phrase}); the article may be behind a paywall "
+            "or the site may block bots."
+        )
+    if status == 429:
+        raise FetchError(f"The site is limiting requests ({phrase}); try again later.")
+    if 400 <= status < 500:
+        raise FetchError(f"The site answered {phrase}.")
+    if status >= 500:
+        raise FetchError(f"The site had a problem ({phrase}); try again later.")
+    raise FetchError(f"The site answered {phrase}, which is not a page I can read.")
+
+
+def _wrong_type(ctype: str) -> str:
+    if not _MIME_RE.match(ctype):
+        return "This link is a file of an unsupported type, not an article."
+    major = ctype.split("/", 1)[0]
+    noun = {"image": "an image", "video": "a video", "audio": "an audio file"}.get(major, "a file")
+    return f"This link is {noun} ({ctype}), not an article."
+
+
+def _too_large(limit: int) -> FetchError:
+    if limit >= 1_000_000:
+        size = f"{limit / 1_000_000:g} MB"
+    elif limit >= 1_000:
+        size = f"{limit / 1_000:g} KB"
+    else:
+        size = f"{limit} bytes"
+    return FetchError(f"The page is larger than {size}, so I didn't download it.")
+
+
+def _client_error(exc: aiohttp.ClientError) -> FetchError:
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return FetchError("The site's security certificate is not valid, so I didn't trust it.")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return FetchError("I couldn't set up a secure (TLS) connection to the site.")
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return FetchError("I couldn't find that site: its name doesn't resolve to an address.")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if exc.os_error.errno == errno.ECONNREFUSED:
+            return FetchError("The site refused the connection.")
+        return FetchError("I couldn't connect to the site.")
+    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
+        return FetchError("The site closed the connection before the page finished loading.")
+    if isinstance(exc, aiohttp.InvalidURL):
+        return FetchError(MALFORMED)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return FetchError("The site sent a response I couldn't understand.")
+    return FetchError("I couldn't fetch that link because of a network error.")
+
+
+def _blocked_domains(domains: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for i, domain in enumerate(domains):
+        try:
+            out.append(canonical_host(domain.strip().lstrip(".")))
+        except BotError:
+            raise ConfigError(
+                f"fetch.blocked_domains[{i}] must be a domain like example.com, got {domain!r}"
+            ) from None
+    return tuple(out)
+
+
+def _user_agent(config: FetchConfig) -> str:
+    try:
+        agent = config.user_agent.format(contact_url=config.contact_url)
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError(
+            "fetch.user_agent may only contain the placeholder {contact_url}"
+        ) from None
+    if any(c in agent for c in "\r\n\0"):
+        raise ConfigError("fetch.user_agent and fetch.contact_url must be a single line")
+    return agent
