@@ -162,7 +162,7 @@ async def _summarize(args: argparse.Namespace, config: Config) -> int:
         if result.title:
             print(result.title)
         for bullet in result.bullets:
-            print(f"- {bullet.text}")
+            print(f"- {' '.join(bullet.text.split())}")
         if result.url:
             print(f"Source: {result.url}")
     return EXIT_OK
@@ -216,7 +216,8 @@ def _batch(args: argparse.Namespace, config: Config) -> int:
         raise UsageError(f"{args.input}: no such file")
     summarizer = load_summarizer(config.summarizer)
     bullets = args.bullets or config.summarizer.bullets
-    total = sum(1 for _ in args.input.open("rb"))
+    with args.input.open("rb") as fh:
+        total = sum(1 for _ in fh)
     failures = 0
     with args.output.open("w", encoding="utf-8") as out, tqdm(
         total=total, unit="article", file=sys.stderr, disable=None

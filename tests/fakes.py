@@ -57,7 +57,8 @@ class FakeSummarizer:
         if self.error:
             raise self.error
         bullets, pos = [], 0
-        for part in re.split(r"(?<=[.!?])\s+", text.strip()):
+        for part in re.split(r"(?<=[.!?])\s+|\n+", text.strip()):
+            part = part.strip()
             start = text.find(part, pos)
             pos = start + len(part)
             if part:
