@@ -32,12 +32,15 @@ def build_summarizer(config: Config) -> Summarizer:
 
 @asynccontextmanager
 async def open_service(
-    config: Config, summarizer: Summarizer | None = None, fetcher: Fetcher | None = None
+    config: Config,
+    summarizer: Summarizer | None = None,
+    fetcher: Fetcher | None = None,
+    state: StateStore | None = None,
 ) -> AsyncIterator[SummaryService]:
     """A ready `SummaryService`, closed (sessions, cache, pools) on exit."""
     summarizer = summarizer or build_summarizer(config)
     cache = open_cache(config.cache)
-    service = SummaryService(config, summarizer, cache=cache, fetcher=fetcher)
+    service = SummaryService(config, summarizer, cache=cache, fetcher=fetcher, state=state)
     try:
         yield service
     finally:
@@ -65,9 +68,11 @@ async def open_deps(
     config: Config, summarizer: Summarizer | None = None, fetcher: Fetcher | None = None
 ) -> AsyncIterator[Deps]:
     async with AsyncExitStack() as stack:
-        service = await stack.enter_async_context(open_service(config, summarizer, fetcher))
         state = open_state_store(config.cache)
         stack.push_async_callback(state.close)
+        service = await stack.enter_async_context(
+            open_service(config, summarizer, fetcher, state)
+        )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
         yield Deps(config, service, policy, state)
 

@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.errors import BotError, BusyError, ExtractError, FetchError, SummarizeError, UsageError
 from bot.extract import Article, article_from_text, extract_article
 from bot.fetch import Fetcher
+from bot.state import StateStore
 from bot.textinput import split_title
 from bot.urls import normalize_url
 from summarizer import BusyError as ModelBusy
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 #: Bump when the cached payload's shape changes, so old entries are ignored.
 PAYLOAD_VERSION = 1
+#: How long one replica may hold the per-URL lock; others poll the cache meanwhile.
+FLIGHT_LOCK_TTL = 90.0
+FLIGHT_POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -82,10 +86,13 @@ class SummaryService:
         *,
         cache: SummaryCache,
         fetcher: Fetcher | None = None,
+        state: StateStore | None = None,
     ) -> None:
         self.config = config
         self.summarizer = summarizer
         self.cache = cache
+        #: Shared with other replicas (Redis): lets only one of them fetch a given URL.
+        self.state = state
         self.fetcher = fetcher or Fetcher(config.fetch)
         limits = config.service
         self._model_pool = ThreadPoolExecutor(limits.max_concurrent_summaries, "newsbot-model")
@@ -145,6 +152,36 @@ class SummaryService:
     # --- steps --------------------------------------------------------------------------------
 
     async def _summarize_url_uncached(
+        self, key: str, url: str, bullets: int, language: str | None
+    ) -> SummaryResult:
+        lock = f"flight:{key}"
+        if not await self._acquire_flight(lock):
+            # another replica is on it: wait for its result in the shared cache
+            result = await self._await_other_replica(key)
+            if result is not None:
+                return result
+        try:
+            return await self._fetch_and_summarize(key, url, bullets, language)
+        finally:
+            if self.state is not None:
+                await _quietly(self.state.release_lock(lock), "lock release")
+
+    async def _acquire_flight(self, lock: str) -> bool:
+        if self.state is None:
+            return True
+        got = await _quietly(self.state.acquire_lock(lock, FLIGHT_LOCK_TTL), "lock")
+        return got is not False  # a broken store (None) must not stop the work
+
+    async def _await_other_replica(self, key: str) -> SummaryResult | None:
+        deadline = time.monotonic() + FLIGHT_LOCK_TTL
+        while time.monotonic() < deadline:
+            await asyncio.sleep(FLIGHT_POLL_SECONDS)
+            hit = await self._cache_get(key)
+            if hit is not None:
+                return hit
+        return None  # the other replica died or gave up: do the work here
+
+    async def _fetch_and_summarize(
         self, key: str, url: str, bullets: int, language: str | None
     ) -> SummaryResult:
         try:

@@ -159,3 +159,43 @@ async def test_broken_cache_degrades_to_no_cache(server, make_service):
     svc = make_service(cache=BrokenCache(10))
     result = await svc.summarize_url(f"{server.base}/story")
     assert result.bullets and not result.cached
+
+
+async def _two_replicas_fetch_once(server, cache_a, cache_b, state_a, state_b):
+    summarizers = [FakeSummarizer(delay=0.3), FakeSummarizer(delay=0.3)]
+    config = make_config(server.port)
+    replicas = [
+        SummaryService(config, summarizers[0], cache=cache_a, state=state_a),
+        SummaryService(config, summarizers[1], cache=cache_b, state=state_b),
+    ]
+    try:
+        url = f"{server.base}/story"
+        results = await asyncio.gather(*(replicas[i % 2].summarize_url(url) for i in range(10)))
+    finally:
+        for svc in replicas:
+            await svc.close()
+        for state in {id(state_a): state_a, id(state_b): state_b}.values():
+            await state.close()
+    assert server.hits["/story"] == 1
+    assert sum(s.calls for s in summarizers) == 1
+    assert len({r.bullets for r in results}) == 1
+
+
+async def test_replicas_sharing_state_fetch_a_url_once(server):
+    from bot.state import MemoryStateStore
+
+    shared_cache, shared_state = MemoryCache(100), MemoryStateStore()
+    await _two_replicas_fetch_once(server, shared_cache, shared_cache, shared_state, shared_state)
+
+
+async def test_replicas_sharing_redis_fetch_a_url_once(server, redis_url):
+    from bot.cache import RedisCache
+    from bot.state import RedisStateStore
+
+    await _two_replicas_fetch_once(
+        server,
+        RedisCache(redis_url),
+        RedisCache(redis_url),
+        RedisStateStore(redis_url),
+        RedisStateStore(redis_url),
+    )
