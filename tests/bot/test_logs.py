@@ -1,0 +1,194 @@
+import asyncio
+import io
+import json
+import logging
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.config import LogConfig
+from bot.logs import (
+    MAX_MESSAGE_CHARS,
+    REDACTED,
+    REQUEST_ID,
+    Redactor,
+    request_context,
+    setup_logging,
+)
+
+SLACK_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"
+DISCORD_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+REDIS_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def capture(monkeypatch):
+    """Install newsbot logging on a buffer; give back (setup, buffer) and undo it afterwards."""
+    root = logging.getLogger()
+    level = root.level
+    factory = logging.getLogRecordFactory()
+    buf = io.StringIO()
+    installed = []
+
+    def setup(fmt="json", level="DEBUG"):
+        installed.append(setup_logging(LogConfig(level=level, format=fmt), stream=buf))
+        return buf
+
+    yield setup
+    for handler in installed:
+        root.removeHandler(handler)
+    root.setLevel(level)
+    logging.setLogRecordFactory(factory)
+
+
+def lines(buf):
+    return [json.loads(line) for line in buf.getvalue().splitlines()]
+
+
+def test_json_lines_parse_and_carry_the_request_id(capture):
+    buf = capture("json")
+    log = logging.getLogger("newsbot.test")
+    log.info("outside")
+    with request_context("req-42"):
+        log.warning("fetched %s in %.1fs", "example.com", 0.25, extra={"platform": "slack"})
+    out = lines(buf)
+    assert [o["message"] for o in out] == ["outside", "fetched example.com in 0.2s"]
+    assert out[0]["request_id"] == "-"
+    assert out[1]["request_id"] == "req-42"
+    assert out[1]["level"] == "WARNING"
+    assert out[1]["logger"] == "newsbot.test"
+    assert out[1]["platform"] == "slack"
+    assert out[1]["ts"].endswith("+00:00")
+
+
+async def test_request_id_follows_tasks_and_is_reset(capture):
+    buf = capture("json")
+    log = logging.getLogger("newsbot.test")
+
+    async def work(rid):
+        with request_context(rid):
+            await asyncio.sleep(0)
+            log.info("step")
+
+    await asyncio.gather(work("a"), work("b"))
+    log.info("after")
+    assert sorted(o["request_id"] for o in lines(buf)[:2]) == ["a", "b"]
+    assert lines(buf)[2]["request_id"] == "-"
+    assert REQUEST_ID.get() == "-"
+
+
+def test_text_format_has_level_logger_and_request_id(capture):
+    buf = capture("text")
+    with request_context() as rid:
+        logging.getLogger("newsbot.x").error("boom")
+    line = buf.getvalue().strip()
+    assert line.endswith(f"ERROR newsbot.x [{rid}] boom")
+    assert len(rid) == 12
+
+
+def test_level_from_config_filters(capture):
+    buf = capture("json", level="WARNING")
+    logging.getLogger("newsbot.test").info("hidden")
+    logging.getLogger("newsbot.test").warning("shown")
+    assert [o["message"] for o in lines(buf)] == ["shown"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_env_secrets_are_masked_in_message_args_extras_and_tracebacks(capture, monkeypatch, fmt):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TOKEN)
+    monkeypatch.setenv("DISCORD_TOKEN", DISCORD_TOKEN)
+    monkeypatch.setenv("REDIS_PASSWORD", REDIS_PASSWORD)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")
+    buf = capture(fmt)
+    log = logging.getLogger("newsbot.test")
+    log.info(f"token in the message: {SLACK_TOKEN}")
+    log.info("token in args: %s / %r", SLACK_TOKEN, {"auth": DISCORD_TOKEN})
+    log.info("password: %s", REDIS_PASSWORD, extra={"secret": REDIS_PASSWORD})
+    log.info("signing secret %s", "8f742231b10e8888abcd99yyyzzz85a5")
+    try:
+        raise RuntimeError(f"auth failed for {SLACK_TOKEN}")
+    except RuntimeError:
+        log.exception("call failed")
+    out = buf.getvalue()
+    for secret in (SLACK_TOKEN, DISCORD_TOKEN, REDIS_PASSWORD, "8f742231b10e8888abcd99yyyzzz85a5"):
+        assert secret not in out
+    assert out.count(REDACTED) >= 6
+    assert "call failed" in out and "RuntimeError" in out  # masked, not dropped
+
+
+def test_other_handlers_see_masked_records_too(capture, caplog, monkeypatch):
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A111-222-abcdef0123")
+    capture("json")
+    logging.getLogger("newsbot.test").warning("socket token %s", "xapp-1-A111-222-abcdef0123")
+    assert "xapp-1-A111-222-abcdef0123" not in caplog.text
+    assert "socket token " + REDACTED in caplog.text
+
+
+def test_secret_exported_after_setup_is_still_masked(capture, monkeypatch):
+    buf = capture("json")
+    monkeypatch.setenv("NEWSBOT_REMOTE_API_KEY", "sk-local-0123456789")
+    logging.getLogger("newsbot.test").info("key %s", "sk-local-0123456789")
+    assert "sk-local-0123456789" not in buf.getvalue()
+
+
+def test_token_shapes_are_masked_without_the_environment():
+    redact = Redactor(env_vars=())
+    cases = {
+        "bot xoxb-123-456-abc": "bot xoxb-" + REDACTED,
+        "user=xoxp-1-2-3-deadbeef": "user=xoxp-" + REDACTED,
+        "app xapp-1-A0123-456-abcdef": "app xapp-" + REDACTED,
+        "refresh xoxe-1-abcdef": "refresh xoxe-" + REDACTED,
+        "rotated xoxe.xoxp-1-abcdef": "rotated xoxe.xoxp-" + REDACTED,
+        f"discord {DISCORD_TOKEN} end": f"discord {REDACTED} end",
+        "redis://:hunter22@redis:6379/0": f"redis://:{REDACTED}@redis:6379/0",
+        "Authorization: Bearer abc.def": f"Authorization: {REDACTED}",
+        "https://hooks.slack.com/services/T0/B0/XYZ": f"https://hooks.slack.com/services/{REDACTED}",
+    }
+    for raw, masked in cases.items():
+        assert redact(raw) == masked
+
+
+def test_ordinary_text_is_left_alone():
+    redact = Redactor(env_vars=())
+    text = "fetched https://example.com/news/2024/05/a-story.html (200, 51234 bytes) in 0.31s"
+    assert redact(text) == text
+
+
+def test_long_messages_are_cut(capture):
+    buf = capture("json")
+    article = "The council approved the plan. " * 1000
+    logging.getLogger("newsbot.test").info("body: %s", article)
+    (line,) = lines(buf)
+    assert len(line["message"]) < MAX_MESSAGE_CHARS + 100
+    assert "more characters not logged" in line["message"]
+
+
+def test_setup_twice_keeps_one_handler(capture):
+    buf = capture("json")
+    capture("json")
+    logging.getLogger("newsbot.test").info("once")
+    assert [o["message"] for o in lines(buf)] == ["once"]
+
+
+_token_chars = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", min_size=1
+)
+
+
+@given(
+    prefix=st.text(max_size=40),
+    body=_token_chars,
+    suffix=st.text(max_size=40),
+    kind=st.sampled_from(["xoxb", "xoxp", "xapp", "xoxe", "xoxa", "xoxe.xoxp"]),
+)
+def test_no_generated_slack_token_gets_through(prefix, body, suffix, kind):
+    token = f"{kind}-{body}"
+    out = Redactor(env_vars=())(prefix + token + suffix)
+    assert token not in out
+
+
+@given(secret=st.text(min_size=4, max_size=60).filter(lambda s: s.strip() == s), noise=st.text())
+def test_no_configured_secret_gets_through(secret, noise):
+    out = Redactor(env_vars=(), extra_secrets=[secret])(noise + secret + noise)
+    assert secret not in out
