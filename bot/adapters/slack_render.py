@@ -1,0 +1,178 @@
+"""Block Kit for summaries, notices and errors; every piece of article text is escaped.
+
+Article text is untrusted: `escape` turns `&`, `<` and `>` into entities, so nothing from an
+article can form `<!channel>`, `<@U…>`, `<!subteam^…>` or a disguised link, and text objects
+carry `verbatim: true` so Slack does not auto-parse bare `@here`-style words either.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from bot.service import SummaryResult
+
+try:  # written in parallel; without it bullets simply carry no link into the article
+    from summarizer.fragments import text_fragment_url
+except ImportError:  # pragma: no cover - depends on the checkout
+    text_fragment_url = None
+
+#: Slack's documented limits (PLATFORM.md §1.5) and a margin under the undocumented
+#: ~13,200-char `msg_blocks_too_long` ceiling on all block text together.
+SECTION_TEXT_LIMIT = 3000
+CONTEXT_TEXT_LIMIT = 2000
+MAX_BLOCKS = 50
+TOTAL_TEXT_BUDGET = 12_000
+FALLBACK_TEXT_LIMIT = 3000
+TITLE_LIMIT = 250
+BULLET_LIMIT = 1200
+
+VOTE_UP = "newsbot_vote_up"
+VOTE_DOWN = "newsbot_vote_down"
+
+_BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+_URL_UNSAFE = re.compile(r"[\s<>|\"]")
+
+
+def escape(text: str) -> str:
+    """Escape Slack's three control characters and defang bare @channel/@here/@everyone."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # a zero-width joiner keeps the word readable but never a broadcast
+    return _BROADCAST.sub(lambda m: "@\u2060" + m.group(1), text)
+
+
+def fit(text: str, limit: int) -> str:
+    """`escape(text)` cut to at most `limit` characters, never inside an entity."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    size = n = 0
+    for n, ch in enumerate(text):  # noqa: B007 - n is the prefix length when we stop
+        size += len(escape(ch))
+        if size > limit - 1:
+            break
+    while n and len(escape(text[:n])) > limit - 1:  # a defanged @here adds a character
+        n -= 1
+    return escape(text[:n]) + "…"
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link whose URL cannot close the `<…>` early and whose label is escaped."""
+    safe_url = _URL_UNSAFE.sub(lambda m: quote(m.group(0)), url).replace("&", "&amp;")
+    return f"<{safe_url}|{label}>"
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What `chat.postMessage` / `response_url` need: blocks plus the notification text."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def render_summary(result: SummaryResult) -> Message:
+    """Title linked to the article, bullets, a context line and 👍/👎 buttons."""
+    title = result.title or (result.site or "Pasted text")
+    title_md = fit(title, TITLE_LIMIT)
+    head = f"*{link(result.url, title_md)}*" if result.url else f"*{title_md}*"
+    blocks: list[dict[str, Any]] = [_section(head)]
+    budget = TOTAL_TEXT_BUDGET - len(head)
+
+    lines = [_bullet_line(result, i) for i in range(len(result.bullets))]
+    for section in _pack(lines, SECTION_TEXT_LIMIT):
+        if len(blocks) >= MAX_BLOCKS - 3 or budget - len(section) < 0:
+            break
+        blocks.append(_section(section))
+        budget -= len(section)
+
+    context = fit(_context_text(result), CONTEXT_TEXT_LIMIT)
+    blocks.append({"type": "context", "elements": [_mrkdwn(context)]})
+    if result.summary_id:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"newsbot_votes:{result.summary_id}"[:255],
+                "elements": [
+                    _button("👍", VOTE_UP, result.summary_id, "Helpful summary"),
+                    _button("👎", VOTE_DOWN, result.summary_id, "Unhelpful summary"),
+                ],
+            }
+        )
+    first = result.bullets[0].text if result.bullets else ""
+    fallback = fit(f"Summary: {title} — {first}", FALLBACK_TEXT_LIMIT)
+    return Message(fallback, blocks)
+
+
+def _bullet_line(result: SummaryResult, index: int) -> str:
+    bullet = result.bullets[index]
+    line = "• " + fit(bullet.text, BULLET_LIMIT)
+    if result.url and bullet.source and text_fragment_url is not None:
+        line += " " + link(text_fragment_url(result.url, bullet.source), "↗")
+    return line
+
+
+def _pack(lines: list[str], limit: int) -> list[str]:
+    """Join lines into as few texts of at most `limit` chars as possible (each line fits)."""
+    packed: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:limit]  # a bullet is already far below the limit; keep the promise anyway
+        if current and len(current) + 1 + len(line) > limit:
+            packed.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        packed.append(current)
+    return packed
+
+
+def _context_text(result: SummaryResult) -> str:
+    parts = [result.site or ""]
+    if result.reading_minutes:
+        parts.append(f"{result.reading_minutes} min read")
+    parts.append(result.backend)
+    if result.cached:
+        parts.append("cached")
+    if result.truncated:
+        parts.append("long article: summarized the first part")
+    return " · ".join(p for p in parts if p)
+
+
+def _button(emoji: str, action_id: str, value: str, label: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "action_id": action_id,
+        "value": value[:2000],
+        "text": {"type": "plain_text", "text": emoji, "emoji": True},
+        "accessibility_label": label,
+    }
+
+
+def render_notice(text: str) -> Message:
+    """A one-line message (errors, "Summarizing…", rate limits); `text` is escaped."""
+    safe = fit(text, SECTION_TEXT_LIMIT)
+    return Message(safe, [_section(safe)])
+
+
+def render_error(message: str) -> Message:
+    safe = fit(message, SECTION_TEXT_LIMIT - 20)
+    return Message(safe, [_section(f":warning: {safe}")])
+
+
+def render_already(url: str, permalink: str) -> Message:
+    text = f"Already summarized here: {link(permalink, fit(url, 200))}"
+    return Message(f"Already summarized here: {permalink}", [_section(text)])
