@@ -44,3 +44,27 @@ class SummarizerConfig:
     torch_threads: int = field(default=0, metadata=_range(0, 256))
     batch_size: int = field(default=64, metadata=_range(1, 1024))
     generation: GenerationConfig = GenerationConfig()
+    #: OpenAI-compatible server for the remote backend; the URL ends before /chat/completions.
+    remote_base_url: str = "http://127.0.0.1:11434/v1"
+    remote_model: str = ""
+    #: Name of the environment variable holding the remote API key (never the key itself).
+    remote_api_key_env: str = "NEWSBOT_REMOTE_API_KEY"
+    #: Seconds one remote summary may take in total, retries included.
+    remote_timeout: float = field(default=30.0, metadata=_range(1, 600))
+    remote_retries: int = field(default=2, metadata=_range(0, 10))
+    #: Check abstractive bullets against the article (numbers, names, embedding support).
+    faithfulness_guard: bool = True
+    faithfulness_threshold: float = field(default=0.45, metadata=_range(0.0, 1.0))
+    #: What the guard does with an unsupported bullet: swap in the source sentence, or drop it.
+    faithfulness_action: Literal["replace", "drop"] = "replace"
+    #: Abstractive backend failed or produced junk → answer with the extractive summary.
+    fallback_to_extractive: bool = True
+    #: Runner: requests waiting for the model before callers get a quick "busy".
+    queue_size: int = field(default=32, metadata=_range(1, 10_000))
+    #: Runner: requests batched into one generate call at most, and how long to wait for them.
+    max_batch_requests: int = field(default=16, metadata=_range(1, 256))
+    batch_wait_ms: float = field(default=10.0, metadata=_range(0.0, 1000.0))
+    #: Runner: seconds before one request is abandoned with a clear error.
+    request_timeout: float = field(default=120.0, metadata=_range(1, 3600))
+    #: int8 dynamic quantization of Linear layers for CPU inference (abstractive backends).
+    quantize_int8: bool = False

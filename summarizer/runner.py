@@ -1,0 +1,262 @@
+"""Load abstractive models once and serve them fast and safely under load.
+
+`load_pretrained` loads a tokenizer + model (offline when the path is local), sets torch's
+thread count and optionally quantizes Linear layers to int8. `BatchingRunner` wraps any
+Summarizer: concurrent requests arriving within `batch_wait_ms` become one `summarize_many`
+call on a single worker thread, a bounded queue turns overload into a quick BusyError, and
+every request has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from summarizer.base import BusyError, ModelLoadError, Summarizer, SummarizerError, Summary
+from summarizer.config import SummarizerConfig
+
+log = logging.getLogger(__name__)
+
+
+def load_pretrained(config: SummarizerConfig, backend: str, auto_model: Any) -> tuple[Any, Any]:
+    """(tokenizer, model) for `config.model`; any failure → ModelLoadError saying what to do."""
+    import torch
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    if config.torch_threads:
+        torch.set_num_threads(config.torch_threads)
+    if not config.model:
+        raise ModelLoadError(
+            f"the {backend} backend needs a model: set summarizer.model to a local directory "
+            "or a Hugging Face hub id (see docs/backends.md)"
+        )
+    offline = Path(config.model).exists() or os.environ.get("HF_HUB_OFFLINE") == "1"
+    kwargs: dict[str, Any] = {"local_files_only": offline}
+    if config.gguf_file:
+        kwargs["gguf_file"] = config.gguf_file
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(config.model, **kwargs)
+        model = auto_model.from_pretrained(config.model, **kwargs)
+    except (OSError, ValueError, KeyError, ImportError, TypeError) as exc:
+        raise ModelLoadError(
+            f"the {backend} backend cannot load model {config.model!r} "
+            f"({exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}); "
+            "set summarizer.model to a local directory holding a "
+            f"{'seq2seq' if backend == 'seq2seq' else 'causal LM'} model "
+            "(hub ids need network access at start-up)"
+        ) from exc
+    model.eval()
+    if config.quantize_int8:
+        model = quantize_int8(model)
+    return tokenizer, model
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantization of every Linear layer (CPU inference)."""
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        # torch.ao.quantization is deprecated in favour of torchao, but still works on CPU.
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"torch\.ao")
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def model_window(tokenizer: Any, model_config: Any) -> int:
+    """Most input tokens the model accepts (tokenizer limit, position table, or 512)."""
+    limits = [int(tokenizer.model_max_length)] if tokenizer.model_max_length < 1e9 else []
+    for attr in ("max_position_embeddings", "n_positions", "max_source_positions"):
+        value = getattr(model_config, attr, None)
+        if isinstance(value, int) and value > 0:
+            limits.append(value)
+            break
+    return min(limits) if limits else 512
+
+
+# --- dynamic batching -------------------------------------------------------------------------
+
+
+@dataclass
+class _Request:
+    text: str
+    max_bullets: int
+    language: str | None
+    future: Future = field(default_factory=Future)
+    enqueued: float = field(default_factory=time.perf_counter)
+
+
+class BatchingRunner:
+    """A Summarizer that batches concurrent calls to another one; see the module docstring."""
+
+    def __init__(
+        self,
+        inner: Summarizer,
+        *,
+        max_batch: int = 16,
+        batch_wait_ms: float = 10.0,
+        queue_size: int = 32,
+        request_timeout: float = 120.0,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.max_batch = max_batch
+        self.batch_wait = batch_wait_ms / 1000
+        self.request_timeout = request_timeout
+        self._queue: queue.Queue[_Request | None] = queue.Queue(maxsize=queue_size)
+        #: Size of every batch served, in order: a test (or a metric) can see the batching.
+        self.batches: list[int] = []
+        self._closed = False
+        self._worker = threading.Thread(target=self._serve, name="newsbot-runner", daemon=True)
+        self._worker.start()
+
+    @classmethod
+    def from_config(cls, inner: Summarizer, config: SummarizerConfig) -> BatchingRunner:
+        return cls(
+            inner,
+            max_batch=config.max_batch_requests,
+            batch_wait_ms=config.batch_wait_ms,
+            queue_size=config.queue_size,
+            request_timeout=config.request_timeout,
+        )
+
+    # The Summarizer protocol (blocking; for worker threads) -------------------------------
+
+    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
+        future = self.submit(text, max_bullets=max_bullets, language=language)
+        try:
+            return future.result(timeout=self.request_timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise self._timeout_error() from None
+
+    def summarize_many(
+        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+    ) -> list[Summary | SummarizerError]:
+        futures = [self.submit(t, max_bullets=max_bullets, language=language) for t in texts]
+        deadline = time.monotonic() + self.request_timeout
+        out: list[Summary | SummarizerError] = []
+        for future in futures:
+            try:
+                out.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
+            except FutureTimeout:
+                future.cancel()
+                out.append(self._timeout_error())
+            except SummarizerError as exc:
+                out.append(exc)
+        return out
+
+    # Async entry point: inference stays off the event loop -------------------------------
+
+    async def asummarize(
+        self, text: str, *, max_bullets: int = 3, language: str | None = None
+    ) -> Summary:
+        future = self.submit(text, max_bullets=max_bullets, language=language)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.request_timeout)
+        except TimeoutError:
+            future.cancel()
+            raise self._timeout_error() from None
+
+    def submit(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Future:
+        """Queue one request; a full queue raises BusyError at once."""
+        if self._closed:
+            raise SummarizerError("The summarizer is shutting down; try again in a moment.")
+        request = _Request(text, max_bullets, language)
+        try:
+            self._queue.put_nowait(request)
+        except queue.Full:
+            raise BusyError(
+                "The summarizer is busy with other articles right now; try again in a minute."
+            ) from None
+        return request.future
+
+    def close(self) -> None:
+        """Stop the worker after the requests already queued."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._worker.join()
+
+    def _timeout_error(self) -> SummarizerError:
+        return SummarizerError(
+            f"The summary took longer than {self.request_timeout:g} s and was abandoned; "
+            "try again later."
+        )
+
+    # Worker ------------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        pending: list[_Request] = []
+        while True:
+            first = pending.pop(0) if pending else self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + self.batch_wait
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                # One summarize_many call shares max_bullets and language.
+                if (item.max_bullets, item.language) == (first.max_bullets, first.language):
+                    batch.append(item)
+                else:
+                    pending.append(item)
+            self._run(batch)
+            if stop:
+                for item in pending:
+                    self._run([item])
+                return
+
+    def _run(self, batch: list[_Request]) -> None:
+        live = [r for r in batch if r.future.set_running_or_notify_cancel()]
+        if not live:
+            return
+        self.batches.append(len(live))
+        try:
+            results = self.inner.summarize_many(
+                [r.text for r in live], max_bullets=live[0].max_bullets, language=live[0].language
+            )
+        except Exception as exc:  # noqa: BLE001 - every waiting caller must get an answer
+            log.exception("batched summarize failed")
+            error = (
+                exc
+                if isinstance(exc, SummarizerError)
+                else SummarizerError("The model failed while summarizing; try again later.")
+            )
+            for request in live:
+                request.future.set_exception(error)
+            return
+        for request, result in zip(live, results, strict=True):
+            if isinstance(result, BaseException):
+                request.future.set_exception(result)
+            else:
+                request.future.set_result(result)
+
+
+def load_runner(config: SummarizerConfig) -> BatchingRunner:
+    """The configured backend, loaded once, behind a batching runner."""
+    from summarizer import load_summarizer
+
+    return BatchingRunner.from_config(load_summarizer(config), config)
