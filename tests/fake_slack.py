@@ -85,7 +85,8 @@ class FakeSlack:
             await asyncio.wait_for(enough(), within)
         except TimeoutError:
             seen = [c.method for c in self.calls]
-            raise AssertionError(f"expected {count} x {method} within {within}s; saw {seen}") from None
+            wanted = f"expected {count} x {method} within {within}s"
+            raise AssertionError(f"{wanted}; saw {seen}") from None
         return self.of(method)
 
     # --- server ------------------------------------------------------------------------------

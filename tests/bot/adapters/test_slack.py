@@ -32,7 +32,9 @@ SECRET = "test-signing-secret"
 AUTO = "C0AUTO"
 MENTION = "C0NEWS"
 OFF = "C0QUIET"
-INJECTION_TITLE = "Mayor <!channel> resigns <@U0BOSS> &amp; <!subteam^S0ALL|@all> <https://x.test|y>"
+INJECTION_TITLE = (
+    "Mayor <!channel> resigns <@U0BOSS> &amp; <!subteam^S0ALL|@all> <https://x.test|y>"
+)
 
 
 @pytest.fixture
