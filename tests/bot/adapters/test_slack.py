@@ -485,3 +485,20 @@ def test_parse_command_options_at_either_end():
 
 def test_plain_text_unwraps_slack_markup():
     assert plain_text("see <https://a.test/x|this> &amp; <@U1> &lt;3") == "see this &  <3"
+
+
+def test_manifest_matches_what_the_adapter_listens_for():
+    yaml = pytest.importorskip("yaml")
+    from pathlib import Path
+
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "deploy/slack-manifest.yml").read_text())
+    features, settings = manifest["features"], manifest["settings"]
+    assert [c["command"] for c in features["slash_commands"]] == ["/summarize"]
+    assert features["shortcuts"][0]["callback_id"] == "summarize_message"
+    assert {"app_mention", "message.channels", "reaction_added"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
+    assert settings["interactivity"]["is_enabled"] and settings["socket_mode_enabled"]
+    assert {"chat:write", "commands", "app_mentions:read", "reactions:read"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
