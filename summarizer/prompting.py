@@ -28,6 +28,12 @@ DUPLICATE_OVERLAP = 0.8
 
 _MARKER = re.compile(r"^\s*(?:[-*\u2022\u2013\u2014+]|\(?\d{1,2}[.)]|\(\d{1,2}\))\s+")
 _WORD = re.compile(r"\w+")
+#: Chatter a model writes instead of (or around) bullets: refusals, preambles, sign-offs.
+_CHATTER = re.compile(
+    r"^(sure|certainly|of course|okay|ok|here (is|are)|i (can|cannot|can't|won't|am|'m)|"
+    r"sorry|as an ai|note:|summary:|i hope)\b",
+    re.IGNORECASE,
+)
 
 
 class ParseError(ValueError):
@@ -106,6 +112,8 @@ def parse_bullets(output: str, bullets: int) -> list[str]:
 
 def _valid(text: str) -> bool:
     words = _WORD.findall(text)
+    if _CHATTER.match(text):
+        return False
     if not MIN_BULLET_WORDS <= len(words) <= MAX_BULLET_WORDS:
         return False
     if re.search(r"</?article>|<\|", text, re.IGNORECASE):

@@ -151,7 +151,7 @@ class Seq2SeqSummarizer:
         return done, rounds
 
     def generate(self, inputs: Sequence[str]) -> list[str]:
-        """Generated text per input; length-sorted batches of `max_batch_requests` (less padding)."""
+        """Generated text per input, in length-sorted batches (less padding)."""
         import torch
 
         gen = self.config.generation
