@@ -1,0 +1,437 @@
+"""Summary cache: a summary (or a recent failure) per (normalized URL, backend, options).
+
+Successes and failures live in separate namespaces so a transient failure never hides a good
+summary; callers give failures a short TTL. A cache that cannot be reached raises
+`CacheUnavailable`, which the service treats as a miss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from bot.config import CacheConfig
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+
+_OK, _FAIL = "ok", "fail"
+KEY_VERSION = "v1"
+
+
+class CacheUnavailable(Exception):
+    """The store is locked, unreachable or closed; treat the lookup as a miss and carry on."""
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    ok: bool
+    #: The summary result when `ok`, else {"kind": ..., "message": ...}.
+    payload: dict[str, Any]
+    created_at: float
+    expires_at: float
+
+
+class SummaryCache(Protocol):
+    async def get(self, key: str) -> CacheEntry | None:
+        """A live success if there is one, else a live failure, else None."""
+        ...
+
+    async def put_success(self, key: str, payload: Mapping[str, Any], ttl: float) -> None: ...
+
+    async def put_failure(self, key: str, kind: str, message: str, ttl: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def cache_key(normalized_url: str, backend: str, options: Mapping[str, object]) -> str:
+    """Stable key: the same URL, backend and options (in any order) give the same key."""
+    material = json.dumps(
+        {"url": normalized_url, "backend": backend, "options": dict(options)},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return f"summary:{KEY_VERSION}:{hashlib.sha256(material.encode()).hexdigest()}"
+
+
+def _success_json(payload: Mapping[str, Any]) -> str:
+    bullets = payload.get("bullets")
+    if not isinstance(bullets, list | tuple) or not bullets:
+        # An empty extraction cached as a "summary" would be served for a whole TTL.
+        raise ValueError("refusing to cache a summary without bullets")
+    return _dumps(dict(payload))
+
+
+def _failure_json(kind: str, message: str) -> str:
+    return _dumps({"kind": kind, "message": message})
+
+
+def _dumps(payload: dict[str, Any]) -> str:
+    try:
+        return json.dumps(payload, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cache payload is not JSON-serialisable: {exc}") from None
+
+
+def _entry(ns: str, payload: str, created_at: float, expires_at: float) -> CacheEntry:
+    return CacheEntry(ns == _OK, json.loads(payload), created_at, expires_at)
+
+
+def _pick(rows: Mapping[str, CacheEntry]) -> CacheEntry | None:
+    return rows.get(_OK) or rows.get(_FAIL)
+
+
+# --- null and memory ---------------------------------------------------------------------------
+
+
+class NullCache:
+    """Caching switched off; still validates payloads so bugs show up the same way."""
+
+    async def get(self, key: str) -> CacheEntry | None:
+        return None
+
+    async def put_success(self, key: str, payload: Mapping[str, Any], ttl: float) -> None:
+        _success_json(payload)
+
+    async def put_failure(self, key: str, kind: str, message: str, ttl: float) -> None:
+        _failure_json(kind, message)
+
+    async def close(self) -> None:
+        return None
+
+
+class MemoryCache:
+    """Per-process cache for tests and single-replica use; oldest entries go first."""
+
+    def __init__(self, max_entries: int, *, clock: Clock = time.time) -> None:
+        self._max = max_entries
+        self._clock = clock
+        self._data: OrderedDict[tuple[str, str], tuple[str, float, float]] = OrderedDict()
+
+    async def get(self, key: str) -> CacheEntry | None:
+        now = self._clock()
+        rows = {}
+        for ns in (_OK, _FAIL):
+            row = self._data.get((ns, key))
+            if row is not None and row[2] > now:
+                rows[ns] = _entry(ns, *row)
+        return _pick(rows)
+
+    async def put_success(self, key: str, payload: Mapping[str, Any], ttl: float) -> None:
+        data = _success_json(payload)
+        if ttl > 0:
+            self._data.pop((_FAIL, key), None)
+            self._put(_OK, key, data, ttl)
+
+    async def put_failure(self, key: str, kind: str, message: str, ttl: float) -> None:
+        data = _failure_json(kind, message)
+        if ttl > 0:
+            self._put(_FAIL, key, data, ttl)
+
+    def _put(self, ns: str, key: str, data: str, ttl: float) -> None:
+        now = self._clock()
+        self._data.pop((ns, key), None)
+        self._data[(ns, key)] = (data, now, now + ttl)
+        while len(self._data) > self._max:
+            self._data.popitem(last=False)
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+# --- SQLite ------------------------------------------------------------------------------------
+
+
+class SQLiteFile:
+    """One sqlite3 connection driven from worker threads: WAL, busy timeout, typed errors.
+
+    An asyncio lock queues callers on the event loop (so a locked file ties up one worker
+    thread, not all of them); a thread lock guards the connection if a caller was cancelled
+    while its thread still runs. Every sqlite3 error becomes `error` (default CacheUnavailable).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        schema: str,
+        *,
+        busy_timeout: float = 2.0,
+        error: type[Exception] = CacheUnavailable,
+    ) -> None:
+        self.path = Path(path)
+        self._schema = schema
+        self._busy_timeout = busy_timeout
+        self._error = error
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        self._alock = asyncio.Lock()
+        self._tlock = threading.Lock()
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        async with self._alock:
+            return await asyncio.to_thread(self._call, fn)
+
+    async def close(self) -> None:
+        async with self._alock:
+            await asyncio.to_thread(self._close)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._tlock:
+            if self._closed:
+                raise self._error(f"{self.path} is closed")
+            try:
+                return fn(self._connection())
+            except sqlite3.Error as exc:
+                raise self._error(f"SQLite store {self.path} unavailable: {exc}") from exc
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is not None:
+            return self._conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            self._enable_wal(conn)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            # IMMEDIATE so a second process creating the same tables waits instead of failing.
+            conn.executescript(f"BEGIN IMMEDIATE;\n{self._schema}\nCOMMIT;")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        # Switching a new file to WAL can fail with "locked" at once, without the busy handler,
+        # when several connections open it together; retry for as long as busy_timeout allows.
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
+        if mode != "wal":
+            log.warning("%s: WAL unavailable (journal_mode=%s); writers will block readers",
+                        self.path, mode)
+
+    def _close(self) -> None:
+        with self._tlock:
+            self._closed = True
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE: take the write lock up front so concurrent writers wait, not deadlock."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+_CACHE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS summary_cache (
+    key TEXT NOT NULL,
+    ns TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (key, ns)
+);
+CREATE INDEX IF NOT EXISTS summary_cache_created ON summary_cache (created_at);
+CREATE INDEX IF NOT EXISTS summary_cache_expires ON summary_cache (expires_at);
+"""
+
+
+class SQLiteCache:
+    """File-backed cache shared by processes on one host; survives restarts."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_entries: int,
+        clock: Clock = time.time,
+        busy_timeout: float = 2.0,
+    ) -> None:
+        self._db = SQLiteFile(path, _CACHE_SCHEMA, busy_timeout=busy_timeout)
+        self._max = max_entries
+        self._clock = clock
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    async def get(self, key: str) -> CacheEntry | None:
+        now = self._clock()
+
+        def read(conn: sqlite3.Connection) -> CacheEntry | None:
+            rows = conn.execute(
+                "SELECT ns, payload, created_at, expires_at FROM summary_cache "
+                "WHERE key = ? AND expires_at > ?",
+                (key, now),
+            ).fetchall()
+            return _pick({ns: _entry(ns, p, c, e) for ns, p, c, e in rows})
+
+        return await self._db.run(read)
+
+    async def put_success(self, key: str, payload: Mapping[str, Any], ttl: float) -> None:
+        data = _success_json(payload)
+        if ttl > 0:
+            await self._put(_OK, key, data, ttl)
+
+    async def put_failure(self, key: str, kind: str, message: str, ttl: float) -> None:
+        data = _failure_json(kind, message)
+        if ttl > 0:
+            await self._put(_FAIL, key, data, ttl)
+
+    async def _put(self, ns: str, key: str, data: str, ttl: float) -> None:
+        now = self._clock()
+
+        def write(conn: sqlite3.Connection) -> None:
+            with write_transaction(conn):
+                conn.execute(
+                    "INSERT OR REPLACE INTO summary_cache VALUES (?, ?, ?, ?, ?)",
+                    (key, ns, data, now, now + ttl),
+                )
+                if ns == _OK:
+                    conn.execute(
+                        "DELETE FROM summary_cache WHERE key = ? AND ns = ?", (key, _FAIL)
+                    )
+                conn.execute("DELETE FROM summary_cache WHERE expires_at <= ?", (now,))
+                conn.execute(
+                    "DELETE FROM summary_cache WHERE rowid IN (SELECT rowid FROM summary_cache "
+                    "ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+                    (self._max,),
+                )
+
+        await self._db.run(write)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+# --- Redis -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def redis_errors(error: type[Exception] = CacheUnavailable) -> Iterator[None]:
+    """Turn any redis-py failure (down, timeout, auth) into `error`, which callers absorb."""
+    try:
+        yield
+    except RedisError as exc:
+        raise error(f"Redis unavailable: {exc}") from exc
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    """A client for `url` with the password from REDIS_PASSWORD (never from config files)."""
+    return aioredis.from_url(
+        url,
+        password=os.environ.get("REDIS_PASSWORD") or None,
+        socket_connect_timeout=2.0,
+        socket_timeout=2.0,
+        health_check_interval=30,
+    )
+
+
+class RedisCache:
+    """Cache shared by every replica; Redis enforces the TTL (SET ... PX)."""
+
+    def __init__(
+        self,
+        client_or_url: aioredis.Redis | str,
+        *,
+        prefix: str = "newsbot:",
+        close_client: bool | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        created = isinstance(client_or_url, str)
+        self._client = redis_client(client_or_url) if created else client_or_url
+        self._close_client = created if close_client is None else close_client
+        self._prefix = prefix
+        self._clock = clock
+
+    def _key(self, ns: str, key: str) -> str:
+        return f"{self._prefix}cache:{ns}:{key}"
+
+    async def get(self, key: str) -> CacheEntry | None:
+        with redis_errors():
+            raw = await self._client.mget(self._key(_OK, key), self._key(_FAIL, key))
+        now = self._clock()
+        rows = {}
+        for ns, value in zip((_OK, _FAIL), raw, strict=True):
+            if value is None:
+                continue
+            try:
+                doc = json.loads(value)
+                entry = CacheEntry(ns == _OK, doc["payload"], doc["created_at"], doc["expires_at"])
+            except (ValueError, KeyError, TypeError):
+                log.warning("ignoring a malformed cache entry under %s", self._key(ns, key))
+                continue
+            if entry.expires_at > now:
+                rows[ns] = entry
+        return _pick(rows)
+
+    async def put_success(self, key: str, payload: Mapping[str, Any], ttl: float) -> None:
+        _success_json(payload)
+        if ttl > 0:
+            await self._put(_OK, key, dict(payload), ttl)
+
+    async def put_failure(self, key: str, kind: str, message: str, ttl: float) -> None:
+        _failure_json(kind, message)
+        if ttl > 0:
+            await self._put(_FAIL, key, {"kind": kind, "message": message}, ttl)
+
+    async def _put(self, ns: str, key: str, payload: dict[str, Any], ttl: float) -> None:
+        now = self._clock()
+        doc = _dumps({"payload": payload, "created_at": now, "expires_at": now + ttl})
+        with redis_errors():
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.set(self._key(ns, key), doc, px=max(1, round(ttl * 1000)))
+                if ns == _OK:
+                    pipe.delete(self._key(_FAIL, key))
+                await pipe.execute()
+
+    async def close(self) -> None:
+        if self._close_client:
+            await self._client.aclose()
+
+
+def open_cache(config: CacheConfig) -> SummaryCache:
+    """The cache the config asks for; nothing is opened until first use."""
+    if config.backend == "sqlite":
+        path = Path(config.data_dir) / "cache.sqlite3"
+        return SQLiteCache(path, max_entries=config.max_entries)
+    if config.backend == "redis":
+        return RedisCache(redis_client(config.redis_url), close_client=True)
+    if config.backend == "memory":
+        return MemoryCache(config.max_entries)
+    return NullCache()
