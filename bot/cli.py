@@ -16,8 +16,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.config import Config, load_config, replace
+from bot.config import Config, LogConfig, load_config, replace
 from bot.errors import BotError, UsageError
+from bot.logs import setup_logging
 from bot.urls import looks_like_url
 
 log = logging.getLogger("newsbot")
@@ -77,11 +78,8 @@ def _bullets(value: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    # masked logging from the first line on; `run` re-configures it from the config file
+    setup_logging(LogConfig(level="WARNING"), debug=args.debug)
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -112,6 +110,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from bot.runtime import run
 
+        setup_logging(config.log, debug=args.debug)
         return asyncio.run(run(config))
     if args.command == "discord-sync":
         from bot.adapters.discord import sync_commands

@@ -110,6 +110,15 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class OpsConfig:
+    """Operator endpoints, on their own port so /metrics never sits behind the public proxy."""
+
+    health_host: str = "0.0.0.0"
+    #: Port for /healthz, /readyz and /metrics; 0 turns the server off.
+    health_port: int = field(default=8080, metadata=_range(0, 65_535))
+
+
+@dataclass(frozen=True)
 class Config:
     summarizer: SummarizerConfig = SummarizerConfig()
     fetch: FetchConfig = FetchConfig()
@@ -119,6 +128,7 @@ class Config:
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig = DiscordConfig()
     log: LogConfig = LogConfig()
+    ops: OpsConfig = OpsConfig()
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

@@ -7,13 +7,14 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.cache import open_cache
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
+from bot.observability import ReadinessChecks, serve_health
 from bot.policy import ChatPolicy
 from bot.service import SummaryService
 from bot.state import StateStore, open_state_store
@@ -55,6 +56,8 @@ class Deps:
     service: SummaryService
     policy: ChatPolicy
     state: StateStore
+    #: Adapters mark themselves connected here; /readyz reports it.
+    readiness: ReadinessChecks = field(default_factory=ReadinessChecks)
 
 
 class Adapter(Protocol):
@@ -110,16 +113,25 @@ async def run(
         raise ConfigError(
             "no chat platform is enabled: set slack.enabled or discord.enabled to true"
         )
-    async with open_deps(config, summarizer) as deps:
+    async with open_deps(config, summarizer) as deps, AsyncExitStack() as stack:
+        checks = deps.readiness
+        checks.mark("model", True)  # build_summarizer succeeded inside open_deps
+        if config.ops.health_port:
+            await stack.enter_async_context(
+                serve_health(config.ops.health_host, config.ops.health_port, checks)
+            )
         adapters = build_adapters(deps)
         started: list[Adapter] = []
         try:
             for adapter in adapters:
+                checks.mark(type(adapter).__name__, False)
                 await adapter.start()
+                checks.mark(type(adapter).__name__, True)
                 started.append(adapter)
             log.info("newsbot running: %s", ", ".join(type(a).__name__ for a in started))
             await stop.wait()
             log.info("shutting down")
+            checks.mark("accepting", False)  # /readyz turns 503 first, so a proxy drains us
         finally:
             for adapter in reversed(started):
                 try:

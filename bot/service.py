@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.errors import BotError, BusyError, ExtractError, FetchError, SummarizeError, UsageError
 from bot.extract import Article, article_from_text, extract_article
 from bot.fetch import Fetcher
+from bot.observability import METRICS
 from bot.state import StateStore
 from bot.textinput import split_title
 from bot.urls import normalize_url
@@ -100,6 +101,7 @@ class SummaryService:
         self._waiting = 0
         self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
         self.counters: dict[str, int] = {"fetches": 0, "summaries": 0, "cache_hits": 0}
+        METRICS.track_queue_depth(lambda: self._waiting)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -224,6 +226,7 @@ class SummaryService:
         if not result_bullets:
             raise SummarizeError("I couldn't find anything worth summarizing in that text.")
         self.counters["summaries"] += 1
+        METRICS.observe_timings(timings)
         return SummaryResult(
             bullets=result_bullets,
             backend=summary.backend,
@@ -270,6 +273,7 @@ class SummaryService:
 
     async def _cache_get(self, key: str) -> SummaryResult | None:
         entry = await _quietly(self.cache.get(key), "cache read")
+        METRICS.cache_lookup(hit=entry is not None and entry.ok)
         if entry is None:
             return None
         if not entry.ok:
