@@ -140,7 +140,8 @@ class SummaryService:
         """Summary of pasted text (not cached: it is private to whoever pasted it)."""
         if title is None:
             title, text = split_title(text)
-        article = article_from_text(text, title=title)
+        # the user chose this text: no "too short" gate here (chat policy has its own minimum)
+        article = article_from_text(text, title=title, min_chars=1, min_words=1)
         return await self._summarize_article(article, self._bullets(bullets), language, "")
 
     async def close(self) -> None:

@@ -199,3 +199,9 @@ async def test_replicas_sharing_redis_fetch_a_url_once(server, redis_url):
         RedisStateStore(redis_url),
         RedisStateStore(redis_url),
     )
+
+
+async def test_short_pasted_text_gets_a_best_effort_bullet(make_service):
+    svc = make_service()
+    result = await svc.summarize_text("The mayor resigned on Monday.")
+    assert [b.text for b in result.bullets] == ["The mayor resigned on Monday."]
