@@ -96,8 +96,8 @@ def parse_bullets(output: str, bullets: int) -> list[str]:
     if marked:
         candidates = marked
     else:
-        # No markers: plain lines, minus a preamble such as "Here are the bullets:".
-        candidates = [line for line in lines if not line.endswith(":")]
+        # No markers: plain lines that read as sentences (a preamble ends in ":", junk in none).
+        candidates = [line for line in lines if line.endswith((".", "!", "?", "\u3002"))]
     cleaned = []
     for candidate in candidates:
         text = re.sub(r"^\*\*(.+?)\*\*:?\s*", r"\1: ", candidate).strip()  # markdown bold lead

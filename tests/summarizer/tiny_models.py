@@ -119,13 +119,13 @@ def build_tiny_t5(path: Path, *, window: int = 48, seed: int = 0) -> Path:
     return path
 
 
-def build_tiny_llama(path: Path, *, window: int = 512, seed: int = 0) -> Path:
-    """A 1-layer Llama (hidden 16) with a ChatML-style chat template."""
+def build_tiny_llama(path: Path, *, window: int = 512, seed: int = 0, chat: bool = True) -> Path:
+    """A 1-layer Llama (hidden 16) with a ChatML-style chat template (unless `chat=False`)."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    tokenizer = tiny_tokenizer(window, chat=True)
+    tokenizer = tiny_tokenizer(window, chat=chat)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=16,
