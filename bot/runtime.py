@@ -16,6 +16,7 @@ from bot.errors import ConfigError
 from bot.fetch import Fetcher
 from bot.observability import ReadinessChecks, serve_health
 from bot.policy import ChatPolicy
+from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
 from bot.state import StateStore, open_state_store
 from summarizer import ModelLoadError, Summarizer, load_summarizer
@@ -72,6 +73,8 @@ async def open_deps(
 ) -> AsyncIterator[Deps]:
     async with AsyncExitStack() as stack:
         state = open_state_store(config.cache)
+        if config.cache.backend in ("redis", "sqlite"):
+            state = FallbackStateStore(state)  # a lost Redis degrades, never crashes
         stack.push_async_callback(state.close)
         service = await stack.enter_async_context(
             open_service(config, summarizer, fetcher, state)
