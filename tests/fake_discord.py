@@ -60,12 +60,13 @@ class FakeDiscord:
         self.identify: dict[str, Any] | None = None
         #: Channels whose message POSTs get 403 Missing Permissions.
         self.forbidden_channels: set[int] = set()
+        #: When set, any other bot token gets 401 (discord.py raises LoginFailure).
+        self.accepted_token: str | None = None
         #: Interaction ids whose callback gets 404 Unknown interaction (token expired).
         self.expired_interactions: set[int] = set()
         self._ids = itertools.count(950000000000000001)
         self._seq = itertools.count(1)
         self._sockets: list[web.WebSocketResponse] = []
-        self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -102,8 +103,11 @@ class FakeDiscord:
             await ws.send_str(json.dumps(frame))
 
     async def wait_until(self, predicate: Callable[[], Any], within: float = 10.0) -> Any:
-        async with self._changed:
-            return await asyncio.wait_for(self._changed.wait_for(predicate), within)
+        """Poll `predicate` (it may look at the bot as well as at the recorded calls)."""
+        async with asyncio.timeout(within):
+            while not (result := predicate()):  # noqa: ASYNC110 - polls the bot's state too
+                await asyncio.sleep(0.01)
+        return result
 
     async def wait_for_call(
         self, method: str, path: str, *, within: float = 10.0, start: int = 0
@@ -134,15 +138,14 @@ class FakeDiscord:
             body = json.loads(raw) if raw else None
         call = Call(request.method, path, dict(request.query), body, dict(request.headers))
         self.calls.append(call)
-        try:
-            return self._answer(call)
-        finally:
-            async with self._changed:
-                self._changed.notify_all()
+        return self._answer(call)
 
     def _answer(self, call: Call) -> web.Response:
         parts = call.path.strip("/").split("/")
         m = call.method
+        auth = call.headers.get("Authorization")
+        if self.accepted_token and auth and auth != f"Bot {self.accepted_token}":
+            return _json({"code": 0, "message": "401: Unauthorized"}, status=401)
         if m == "GET" and call.path == "/gateway/bot":
             return _json(
                 {
@@ -187,12 +190,8 @@ class FakeDiscord:
                 return web.Response(status=204)
             return _json(self.sent_message(CHANNEL_ID, call.body or {}))
         if m == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
-            return _json(
-                [
-                    {**cmd, "id": str(self.new_id()), "application_id": str(APP_ID), "version": "1"}
-                    for cmd in call.body
-                ]
-            )
+            stored = {"application_id": str(APP_ID), "version": "1", "description": ""}
+            return _json([{**stored, **cmd, "id": str(self.new_id())} for cmd in call.body])
         return _json({"code": 0, "message": "404: Not Found"}, status=404)
 
     def sent_message(
@@ -223,9 +222,7 @@ class FakeDiscord:
                     await ws.send_str(json.dumps({"op": 11}))
                 elif frame["op"] == 2:  # identify
                     await ws.send_str(json.dumps(self._ready(frame["d"])))
-                    async with self._changed:
-                        self.identify = frame["d"]
-                        self._changed.notify_all()
+                    self.identify = frame["d"]
         finally:
             self._sockets.remove(ws)
         return ws

@@ -421,7 +421,7 @@ def _votes(counts: tuple[int, int] | None = None) -> VoteView:
 async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
     """Register /summarize and "Summarize" with Discord (`newsbot discord-sync`)."""
     token = secret("DISCORD_TOKEN", required_for="newsbot discord-sync")
-    client = discord.Client(intents=discord.Intents.none())
+    client = discord.Client(intents=discord.Intents.default())  # REST only: no gateway
     tree = build_tree(client)
     guild = discord.Object(guild_id) if guild_id else None
     with use_api(config.discord.api_base_url):

@@ -8,13 +8,16 @@ gets READY and then chat events; the fake records what the bot sends back.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
 from bot.adapters import discord as adapter_mod
-from bot.adapters.discord import DiscordAdapter
+from bot.adapters.discord import DiscordAdapter, client_class, make_intents, sync_commands
 from bot.adapters.discord_render import VOTE_DOWN_ID, VOTE_UP_ID
 from bot.config import CacheConfig, Config, DiscordConfig, FetchConfig, PolicyConfig
+from bot.errors import ConfigError
+from bot.netguard import PRIVATE_ADDRESS_REFUSAL
 from bot.runtime import open_deps, run
 from tests import fake_discord as fd
 from tests.fakes import FakeSummarizer
@@ -140,3 +143,260 @@ async def test_run_connects_to_fake_discord_and_answers_link_and_slash_command(p
         assert await asyncio.wait_for(runner, 10) == 0
     assert adapter_mod.Route.BASE == "https://discord.com/api/v10"  # restored on shutdown
     assert str(adapter_mod.DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
+
+
+# --- triggers -----------------------------------------------------------------------------------
+
+
+async def test_context_menu_summarizes_the_target_message_publicly(bot, discord_api, pages):
+    await bot()
+    target = fd.message_payload(1002, f"worth a read: {pages.base}/story")
+    await discord_api.dispatch("INTERACTION_CREATE", fd.context_menu(2002, target))
+    deferred = await discord_api.wait_for_call("POST", CALLBACK.format(2002))
+    assert deferred.body == {"type": 5}
+    followup = await discord_api.wait_for_call("POST", FOLLOWUP.format(2002))
+    assert_summary_embed(embed_of(followup), f"{pages.base}/story")
+
+
+async def test_private_summarize_is_ephemeral_and_not_remembered_for_the_channel(
+    bot, discord_api, pages
+):
+    adapter = await bot()
+    url = f"{pages.base}/story"
+    await discord_api.dispatch(
+        "INTERACTION_CREATE", fd.slash_command(2003, url_or_text=url, private=True)
+    )
+    deferred = await discord_api.wait_for_call("POST", CALLBACK.format(2003))
+    assert deferred.body == {"type": 5, "data": {"flags": 64}}
+    followup = await discord_api.wait_for_call("POST", FOLLOWUP.format(2003))
+    assert followup.body["flags"] & 64
+    assert_summary_embed(embed_of(followup), url)
+    # a private summary doesn't make the link "already summarized here" for everyone else
+    event = adapter._event(None, None, adapter.client.user, url, adapter_mod.Trigger.AUTO)
+    assert not (await adapter.deps.policy.plan(event)).already_posted
+
+
+async def test_mention_with_link_in_a_mention_only_channel(bot, discord_api, pages):
+    await bot(channels={})  # default policy: "mention"
+    url = f"{pages.base}/story"
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1003, f"have a look {url}"))
+    mention = fd.message_create(1004, f"<@{fd.BOT_ID}> {url}", mentions=[fd.BOT_USER])
+    await discord_api.dispatch("MESSAGE_CREATE", mention)
+    reply = await discord_api.wait_for_call("POST", CHANNEL)
+    assert int(reply.body["message_reference"]["message_id"]) == 1004  # not the plain 1003
+    assert_summary_embed(embed_of(reply), url)
+    assert len(discord_api.calls_to("POST", CHANNEL)) == 1
+
+
+async def test_opt_out_marker_and_bots_are_ignored(bot, discord_api, pages):
+    await bot()
+    url = f"{pages.base}/story"
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1005, f"{url} !nosummary"))
+    other_bot = {**fd.HUMAN, "id": "940000000000000001", "bot": True}
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1006, url, author=other_bot))
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1007, url))
+    reply = await discord_api.wait_for_call("POST", CHANNEL)
+    assert int(reply.body["message_reference"]["message_id"]) == 1007
+    await asyncio.sleep(0.2)
+    assert len(discord_api.calls_to("POST", CHANNEL)) == 1
+
+
+async def test_repeated_link_gets_a_jump_link_to_the_first_summary(bot, discord_api, pages):
+    await bot()
+    url = f"{pages.base}/story"
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1008, url))
+    first = await discord_api.wait_for_call("POST", CHANNEL)
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1009, f"{url}?utm_source=x"))
+    await discord_api.wait_until(lambda: len(discord_api.calls_to("POST", CHANNEL)) == 2)
+    again = discord_api.calls_to("POST", CHANNEL)[1]
+    assert again.body["content"].startswith(
+        "Already summarized here: https://discord.com/channels/"
+    )
+    assert again.body["allowed_mentions"]["parse"] == []
+    assert "embeds" not in again.body or not again.body["embeds"]
+    assert first is not again
+
+
+# --- votes --------------------------------------------------------------------------------------
+
+
+async def test_vote_buttons_record_votes_even_on_messages_from_before_a_restart(
+    bot, discord_api, pages
+):
+    adapter = await bot()
+    url = f"{pages.base}/story"
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1010, url))
+    reply = await discord_api.wait_for_call("POST", CHANNEL)
+    footer = embed_of(reply)["footer"]["text"]
+    summary_id = footer.rsplit("id ", 1)[1]
+    # A message as Discord stores it; this process never registered a view for its id,
+    # as after a restart: only the persistent view (add_view in setup_hook) can answer.
+    stored = discord_api.sent_message(fd.CHANNEL_ID, reply.body)
+    await discord_api.dispatch("INTERACTION_CREATE", fd.button_click(3001, VOTE_UP_ID, stored))
+    update = await discord_api.wait_for_call("POST", CALLBACK.format(3001))
+    assert update.body["type"] == 7  # UPDATE_MESSAGE: buttons now show the counts
+    labels = [
+        c.get("label") for row in update.body["data"]["components"] for c in row["components"]
+    ]
+    assert labels == ["1", "0"]
+    assert await adapter.deps.state.votes(summary_id) == (1, 0)
+
+    stored = discord_api.sent_message(fd.CHANNEL_ID, reply.body)
+    await discord_api.dispatch("INTERACTION_CREATE", fd.button_click(3002, VOTE_DOWN_ID, stored))
+    await discord_api.wait_for_call("POST", CALLBACK.format(3002))
+    assert await adapter.deps.state.votes(summary_id) == (0, 1)  # the same user changed mind
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+async def ephemeral_notice(discord_api: fd.FakeDiscord, iid: int) -> str:
+    followup = await discord_api.wait_for_call("POST", FOLLOWUP.format(iid))
+    assert followup.body["flags"] & 64, "problems are told only to the user who asked"
+    assert followup.body["allowed_mentions"]["parse"] == []
+    return followup.body["content"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("http://10.1.2.3:{port}/internal", "PRIVATE"),  # blocked address: refused, not fetched
+        ("{base}/gone", "404"),
+        ("asdf qwerty", "Give me a link"),
+        ("word " * 21_000, "too long"),  # a 100 KB paste
+    ],
+)
+async def test_bad_input_gets_a_clear_ephemeral_message(bot, discord_api, pages, text, expected):
+    await bot()
+    text = text.replace("{base}", pages.base).replace("{port}", str(pages.port))
+    expected = PRIVATE_ADDRESS_REFUSAL if expected == "PRIVATE" else expected
+    await discord_api.dispatch("INTERACTION_CREATE", fd.slash_command(2004, url_or_text=text))
+    notice = await ephemeral_notice(discord_api, 2004)
+    assert expected.lower() in notice.lower()
+    # the public "thinking…" placeholder made way for the private note
+    assert discord_api.calls_to(
+        "DELETE", f"/webhooks/{fd.APP_ID}/interaction-token-2004/messages/@original"
+    )
+
+
+async def test_rate_limit_from_the_policy_is_told_to_the_user(bot, discord_api, pages):
+    await bot(user_requests_per_minute=1)
+    for iid in (2005, 2006):
+        await discord_api.dispatch(
+            "INTERACTION_CREATE", fd.slash_command(iid, url_or_text=f"{pages.base}/story?n={iid}")
+        )
+    await discord_api.wait_for_call("POST", FOLLOWUP.format(2005))
+    assert "faster than I can read" in await ephemeral_notice(discord_api, 2006)
+
+
+async def test_missing_post_permission_and_expired_interactions_are_logged_not_fatal(
+    bot, discord_api, pages, caplog
+):
+    adapter = await bot()
+    url = f"{pages.base}/story"
+    discord_api.forbidden_channels.add(fd.CHANNEL_ID)
+    discord_api.expired_interactions.add(2007)
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.discord"):
+        await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1011, url))
+        await discord_api.dispatch("INTERACTION_CREATE", fd.slash_command(2007, url_or_text=url))
+        await discord_api.wait_for_call("POST", CHANNEL)
+        await discord_api.wait_for_call("POST", CALLBACK.format(2007))
+        await discord_api.wait_until(lambda: "no permission to post" in caplog.text)
+        await discord_api.wait_until(lambda: "could not defer" in caplog.text)
+    assert not discord_api.calls_to("POST", FOLLOWUP.format(2007))
+    # still connected and answering
+    discord_api.forbidden_channels.clear()
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1012, f"{url}?again=1"))
+    await discord_api.wait_until(lambda: len(discord_api.calls_to("POST", CHANNEL)) == 2)
+    assert not adapter.client.is_closed()
+
+
+# --- operations ---------------------------------------------------------------------------------
+
+
+async def test_close_cancels_summaries_in_flight(pages, discord_api):
+    config = make_config(pages, discord_api)
+    async with open_deps(config, FakeSummarizer(delay=1.0)) as deps:
+        adapter = DiscordAdapter(deps)
+        await adapter.start()
+        await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
+        await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1013, f"{pages.base}/story"))
+        await discord_api.wait_until(lambda: adapter._tasks)
+        await adapter.close()
+        assert not adapter._tasks
+        assert adapter.client.is_closed()
+    assert not discord_api.calls_to("POST", CHANNEL)
+
+
+async def test_auto_sharding_connects_through_the_same_fake(pages, discord_api):
+    config = make_config(pages, discord_api)
+    config = Config(
+        **{
+            **config.__dict__,
+            "discord": DiscordConfig(
+                enabled=True, shard_count="auto", api_base_url=discord_api.api_base_url
+            ),
+        }
+    )
+    async with open_deps(config, FakeSummarizer()) as deps:
+        adapter = DiscordAdapter(deps)
+        assert isinstance(adapter.client, adapter_mod.discord.AutoShardedClient)
+        await adapter.start()
+        try:
+            assert adapter.client.is_ready()
+            assert discord_api.identify["shard"] == [0, 1]
+        finally:
+            await adapter.close()
+
+
+def test_shard_count_picks_the_client_class():
+    assert client_class(DiscordConfig()) == (adapter_mod.NewsbotClient, {})
+    assert client_class(DiscordConfig(shard_count="auto")) == (
+        adapter_mod.NewsbotShardedClient,
+        {},
+    )
+    assert client_class(DiscordConfig(shard_count="4")) == (
+        adapter_mod.NewsbotShardedClient,
+        {"shard_count": 4},
+    )
+    for bad in ("0", "-2", "many"):
+        with pytest.raises(ConfigError, match="discord.shard_count"):
+            client_class(DiscordConfig(shard_count=bad))
+
+
+def test_message_content_intent_is_a_config_switch():
+    assert not make_intents(DiscordConfig()).message_content
+    assert make_intents(DiscordConfig(message_content_intent=True)).message_content
+    assert make_intents(DiscordConfig()).guild_messages  # mentions still arrive without it
+
+
+async def test_missing_token_is_a_config_error_naming_it(monkeypatch, pages, discord_api):
+    monkeypatch.delenv("DISCORD_TOKEN")
+    async with open_deps(make_config(pages, discord_api), FakeSummarizer()) as deps:
+        with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+            DiscordAdapter(deps)
+
+
+async def test_rejected_token_is_a_config_error_and_start_cleans_up(pages, discord_api):
+    discord_api.accepted_token = "the-real-token"
+    async with open_deps(make_config(pages, discord_api), FakeSummarizer()) as deps:
+        adapter = DiscordAdapter(deps)
+        with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
+            await adapter.start()
+        assert adapter.client.is_closed()
+    assert adapter_mod.Route.BASE == "https://discord.com/api/v10"
+
+
+async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages, capsys):
+    config = make_config(pages, discord_api)
+    assert await sync_commands(config) == 0
+    (put,) = discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/commands")
+    assert [(c["name"], c["type"]) for c in put.body] == [("summarize", 1), ("Summarize", 3)]
+    options = {o["name"]: o for o in put.body[0]["options"]}
+    assert options["url_or_text"]["required"] and not options["private"]["required"]
+    assert (options["bullets"]["min_value"], options["bullets"]["max_value"]) == (1, 10)
+
+    assert await sync_commands(config, guild_id=fd.GUILD_ID) == 0
+    assert discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/guilds/{fd.GUILD_ID}/commands")
+    assert "synced 2 commands" in capsys.readouterr().out
+    assert not discord_api.identify  # a sync never opens the gateway
