@@ -1,0 +1,117 @@
+"""Embeds within Discord's limits, untrusted text defused, and the persistent vote view."""
+
+from __future__ import annotations
+
+from bot.adapters import discord_render as r
+from bot.service import ResultBullet, SummaryResult
+
+URL = "https://news.example/2026/harbor-vote"
+
+
+def result(bullets: list[str], **kw) -> SummaryResult:
+    fields = {
+        "title": "Harbor town votes to build a seawall",
+        "url": URL,
+        "site": "Coastal Courier",
+        "reading_minutes": 4,
+        "summary_id": "0123456789abcdef",
+        "backend": "extractive",
+        **kw,
+    }
+    items = tuple(ResultBullet(b, source=b) for b in bullets)
+    return SummaryResult(bullets=items, **fields)
+
+
+def total(embed) -> int:
+    return len(embed.title or "") + len(embed.description or "") + len(embed.footer.text or "")
+
+
+def test_embed_has_linked_title_bullets_and_footer():
+    embed = r.render_summary(result(["Residents voted yes.", "Work starts in May."], cached=True))
+    assert embed.title == "Harbor town votes to build a seawall"
+    assert embed.url == URL
+    lines = embed.description.splitlines()
+    assert lines[0].startswith("• Residents voted yes. [↗](https://news.example/")
+    assert "#:~:text=Residents%20voted%20yes" in lines[0]  # links into the article
+    assert embed.footer.text == (
+        "Coastal Courier · 4 min read · extractive · cached · id 0123456789abcdef"
+    )
+    assert r.summary_id_of(embed) == "0123456789abcdef"
+
+
+def test_pasted_text_summary_has_no_link_and_a_plain_title():
+    embed = r.render_summary(result(["Only bullet."], url=None, title=None, site=None))
+    assert embed.title == "Summary" and embed.url is None
+    assert embed.description == "• Only bullet."
+    assert embed.footer.text.startswith("4 min read · extractive")
+
+
+def test_limits_hold_for_huge_titles_and_bullets():
+    embed = r.render_summary(result(["word " * 500] * 10, title="T" * 1000, site="S" * 3000))
+    assert len(embed.title) <= r.TITLE_LIMIT and embed.title.endswith("…")
+    assert len(embed.description) <= r.DESCRIPTION_LIMIT
+    assert len(embed.footer.text) <= r.FOOTER_LIMIT
+    assert total(embed) <= r.EMBED_TOTAL_LIMIT
+    # whole bullets are dropped rather than cut mid-sentence
+    assert all(line.endswith("word") for line in embed.description.splitlines())
+
+
+def test_links_are_dropped_before_bullets_when_space_is_short():
+    long_sentence = " ".join(f"w{i}" for i in range(5)) + " " + "x" * 300
+    bullets = [long_sentence] * 6
+    with_links = r.description(result(bullets), limit=100_000)
+    assert "[↗](" in with_links
+    budget = len(with_links) - 10
+    squeezed = r.description(result(bullets), limit=budget)
+    assert "[↗](" not in squeezed and squeezed.count("• ") == 6
+
+
+def test_a_single_bullet_longer_than_the_limit_is_cut_with_an_ellipsis():
+    text = r.description(result(["y" * 5000], url=None), limit=r.DESCRIPTION_LIMIT)
+    assert len(text) == r.DESCRIPTION_LIMIT and text.endswith("…")
+
+
+def test_markdown_mentions_and_masked_links_in_article_text_are_escaped():
+    evil = "**Big** news @everyone <@123456789012345678> [click](https://evil.example) `x`"
+    embed = r.render_summary(result([evil], title="@here _urgent_ <#123456789012345678>"))
+    assert "@everyone" not in embed.description.replace("@\u200beveryone", "")
+    assert "@\u200b" in embed.description and "<@123" not in embed.description
+    assert "\\*\\*Big\\*\\*" in embed.description
+    assert "\\[click\\]" in embed.description  # no hidden link behind innocent text
+    assert embed.title.startswith("@\u200bhere \\_urgent\\_ \\<#")
+
+
+def test_allowed_mentions_is_none_for_everything():
+    assert r.ALLOWED_MENTIONS.to_dict() == {"parse": []}
+
+
+def test_error_and_already_posted_texts_are_short_and_defused():
+    assert r.error_text("x" * 5000).endswith("…") and len(r.error_text("x" * 5000)) == 2000
+    assert r.error_text("ping @everyone") == "ping @\u200beveryone"
+    link = "https://discord.com/channels/1/2/3"
+    assert r.already_posted_text(((URL, link),)) == f"Already summarized here: {link}"
+
+
+async def test_vote_view_is_persistent_with_stable_custom_ids():
+    view = r.VoteView()
+    assert view.timeout is None
+    assert [item.custom_id for item in view.children] == ["newsbot:vote:up", "newsbot:vote:down"]
+    assert view.is_persistent() and view.is_dispatchable()
+    again = r.VoteView(counts=(3, 1), render_only=True)
+    assert [item.custom_id for item in again.children] == [r.VOTE_UP_ID, r.VOTE_DOWN_ID]
+    assert [item.label for item in again.children] == ["3", "1"]
+    assert not again.is_dispatchable()  # copies on messages aren't stored per message
+    rows = again.to_components()
+    assert [c["custom_id"] for c in rows[0]["components"]] == [r.VOTE_UP_ID, r.VOTE_DOWN_ID]
+
+
+async def test_vote_view_calls_its_handler():
+    seen = []
+
+    async def on_vote(interaction, vote):
+        seen.append((interaction, vote))
+
+    view = r.VoteView(on_vote)
+    await view.vote_up.callback("interaction")
+    await view.vote_down.callback("interaction")
+    assert seen == [("interaction", "up"), ("interaction", "down")]
