@@ -62,6 +62,8 @@ class FakeDiscord:
         self.forbidden_channels: set[int] = set()
         #: When set, any other bot token gets 401 (discord.py raises LoginFailure).
         self.accepted_token: str | None = None
+        #: Like a bot whose Message Content intent is off in the Developer Portal (close 4014).
+        self.deny_message_content = False
         #: Interaction ids whose callback gets 404 Unknown interaction (token expired).
         self.expired_interactions: set[int] = set()
         self._ids = itertools.count(950000000000000001)
@@ -221,6 +223,9 @@ class FakeDiscord:
                 if frame["op"] == 1:  # heartbeat
                     await ws.send_str(json.dumps({"op": 11}))
                 elif frame["op"] == 2:  # identify
+                    if self.deny_message_content and frame["d"]["intents"] & (1 << 15):
+                        await ws.close(code=4014, message=b"Disallowed intent(s).")
+                        break
                     await ws.send_str(json.dumps(self._ready(frame["d"])))
                     self.identify = frame["d"]
         finally:

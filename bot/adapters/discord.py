@@ -174,6 +174,7 @@ class DiscordAdapter:
                 {ready, self._gateway}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
             )
             ready.cancel()
+            await asyncio.gather(ready, return_exceptions=True)
             if self._gateway.done():
                 self._gateway.result()  # raises why the gateway stopped
                 raise ConfigError("the Discord gateway closed during start-up")
@@ -221,7 +222,12 @@ class DiscordAdapter:
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("discord: handler failed", exc_info=task.exception())
 
     # --- messages: auto links and @mentions ---------------------------------------------------
 

@@ -377,6 +377,15 @@ async def test_missing_token_is_a_config_error_naming_it(monkeypatch, pages, dis
             DiscordAdapter(deps)
 
 
+async def test_message_content_intent_not_granted_is_a_config_error(pages, discord_api):
+    discord_api.deny_message_content = True
+    async with open_deps(make_config(pages, discord_api), FakeSummarizer()) as deps:
+        adapter = DiscordAdapter(deps)
+        with pytest.raises(ConfigError, match="Message Content intent"):
+            await adapter.start()
+        assert adapter.client.is_closed()
+
+
 async def test_rejected_token_is_a_config_error_and_start_cleans_up(pages, discord_api):
     discord_api.accepted_token = "the-real-token"
     async with open_deps(make_config(pages, discord_api), FakeSummarizer()) as deps:
