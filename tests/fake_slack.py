@@ -76,18 +76,19 @@ class FakeSlack:
 
     async def wait_for(self, method: str, count: int = 1, within: float = 10.0) -> list[Call]:
         """Block until `method` has been called `count` times; fails the test on timeout."""
+        await self.wait_until(lambda: len(self.of(method)) >= count, within, f"{count} x {method}")
+        return self.of(method)
 
-        async def enough() -> None:
+    async def wait_until(self, predicate, within: float = 10.0, what: str = "condition") -> None:
+        async def check() -> None:
             async with self._changed:
-                await self._changed.wait_for(lambda: len(self.of(method)) >= count)
+                await self._changed.wait_for(predicate)
 
         try:
-            await asyncio.wait_for(enough(), within)
+            await asyncio.wait_for(check(), within)
         except TimeoutError:
             seen = [c.method for c in self.calls]
-            wanted = f"expected {count} x {method} within {within}s"
-            raise AssertionError(f"{wanted}; saw {seen}") from None
-        return self.of(method)
+            raise AssertionError(f"expected {what} within {within}s; saw {seen}") from None
 
     # --- server ------------------------------------------------------------------------------
 

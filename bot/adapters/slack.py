@@ -8,9 +8,7 @@ Listeners run with `process_before_response=True` and only do fast things (dedup
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -27,42 +25,30 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters.slack_render import (
+    COMMAND_HELP,
     VOTE_DOWN,
     VOTE_UP,
     Message,
+    Options,
+    parse_command,
+    plain_text,
     render_already,
     render_error,
     render_notice,
     render_summary,
 )
 from bot.config import secret
-from bot.errors import BlockedURLError, BotError, RateLimited, UsageError
+from bot.errors import BlockedURLError, BotError, BusyError, RateLimited, UsageError
 from bot.policy import ChatEvent, Plan, Trigger
 from bot.runtime import Deps
+from bot.service import SummaryResult
 
 log = logging.getLogger(__name__)
 
 #: Slack retries a delivery for up to ~5 minutes; remember event ids well past that.
 EVENT_CLAIM_TTL = 3600.0
-COMMAND_HELP = (
-    "Usage: `/summarize <link or pasted text> [bullets=N] [lang=xx] [private]`, "
-    "e.g. `/summarize https://example.com/story bullets=3`."
-)
-_OPTION = r"(?:bullets=\S+|lang=\S+|private)"
-_LEADING_OPTION = re.compile(rf"^\s*({_OPTION})(?=\s|$)", re.IGNORECASE)
-_TRAILING_OPTION = re.compile(rf"(?:^|\s)({_OPTION})\s*$", re.IGNORECASE)
-_LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
-_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
-_SLACK_REF = re.compile(r"<[@#!][^>]*>")
 #: Message subtypes that are a person posting something new; edits, joins etc. are not.
 _NEW_MESSAGE_SUBTYPES = {None, "thread_broadcast", "file_share", "bot_message"}
-
-
-@dataclass(frozen=True)
-class Options:
-    bullets: int | None = None
-    language: str | None = None
-    private: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,38 +60,6 @@ class Reply:
     user: str
     response_url: str | None = None
     private: bool = False
-
-
-def parse_command(text: str) -> tuple[Options, str]:
-    """Split `/summarize` text into options (at either end) and the link or pasted text."""
-    found: list[str] = []
-    while m := _LEADING_OPTION.match(text):
-        found.append(m.group(1))
-        text = text[m.end() :]
-    while m := _TRAILING_OPTION.search(text):
-        found.append(m.group(1))
-        text = text[: m.start()]
-    bullets, language, private = None, None, False
-    for option in found:
-        key, _, value = option.lower().partition("=")
-        if key == "private":
-            private = True
-        elif key == "bullets":
-            if not value.isdigit() or not 1 <= int(value) <= 10:
-                raise UsageError(f"`bullets` must be a number from 1 to 10, not `{value}`.")
-            bullets = int(value)
-        elif not _LANG.match(value):
-            raise UsageError(f"`lang` takes a language code such as `en` or `de`, not `{value}`.")
-        else:
-            language = value
-    return Options(bullets, language, private), text.strip()
-
-
-def plain_text(text: str) -> str:
-    """Slack message markup → the text a person typed (links unwrapped, entities decoded)."""
-    text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = _SLACK_REF.sub("", text)
-    return html.unescape(text)
 
 
 class SlackAdapter:
@@ -139,6 +93,10 @@ class SlackAdapter:
             request_verification_enabled=self.config.mode == "http",
             process_before_response=True,
         )
+        # `summarize_text` prepares pasted text on the event loop (~70 ms for 4 KB), so only as
+        # many pastes as the model can take go in at once; the rest wait here, not in the loop.
+        self._text_slots = asyncio.Semaphore(deps.config.service.max_concurrent_summaries)
+        self._text_waiting = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._session: aiohttp.ClientSession | None = None
@@ -355,9 +313,7 @@ class SlackAdapter:
                     url, bullets=options.bullets, language=options.language
                 )
             else:
-                result = await service.summarize_text(
-                    text, bullets=options.bullets, language=options.language
-                )
+                result = await self._summarize_text(text, options)
         except BotError as exc:
             await self._report(chat, reply, exc)
             return
@@ -371,6 +327,18 @@ class SlackAdapter:
             permalink = await self._permalink(reply.channel, ts)
             if permalink:
                 await self.deps.policy.remember_post(chat, url, permalink)
+
+    async def _summarize_text(self, text: str, options: Options) -> SummaryResult:
+        if self._text_waiting >= self.deps.config.service.max_queue:
+            raise BusyError("I'm busy summarizing other texts right now; try again in a minute.")
+        self._text_waiting += 1
+        try:
+            async with self._text_slots:
+                return await self.deps.service.summarize_text(
+                    text, bullets=options.bullets, language=options.language
+                )
+        finally:
+            self._text_waiting -= 1
 
     async def _report(self, chat: ChatEvent, reply: Reply, exc: BotError) -> None:
         """Explicit requests always get the core's message; auto ones skip what nobody asked."""

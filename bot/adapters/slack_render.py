@@ -1,4 +1,4 @@
-"""Block Kit for summaries, notices and errors; every piece of article text is escaped.
+"""Slack text both ways: Block Kit out (every piece of article text escaped), commands in.
 
 Article text is untrusted: `escape` turns `&`, `<` and `>` into entities, so nothing from an
 article can form `<!channel>`, `<@U…>`, `<!subteam^…>` or a disguised link, and text objects
@@ -7,11 +7,13 @@ carry `verbatim: true` so Slack does not auto-parse bare `@here`-style words eit
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from bot.errors import UsageError
 from bot.service import SummaryResult
 
 try:  # written in parallel; without it bullets simply carry no link into the article
@@ -176,3 +178,56 @@ def render_error(message: str) -> Message:
 def render_already(url: str, permalink: str) -> Message:
     text = f"Already summarized here: {link(permalink, fit(url, 200))}"
     return Message(f"Already summarized here: {permalink}", [_section(text)])
+
+
+# --- input: /summarize options and Slack markup ------------------------------------------
+
+COMMAND_HELP = (
+    "Usage: `/summarize <link or pasted text> [bullets=N] [lang=xx] [private]`, "
+    "e.g. `/summarize https://example.com/story bullets=3`."
+)
+_OPTION = r"(?:bullets=\S+|lang=\S+|private)"
+_LEADING_OPTION = re.compile(rf"^\s*({_OPTION})(?=\s|$)", re.IGNORECASE)
+_TRAILING_OPTION = re.compile(rf"(?:^|\s)({_OPTION})\s*$", re.IGNORECASE)
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_SLACK_REF = re.compile(r"<[@#!][^>]*>")
+
+
+@dataclass(frozen=True)
+class Options:
+    bullets: int | None = None
+    language: str | None = None
+    private: bool = False
+
+
+def parse_command(text: str) -> tuple[Options, str]:
+    """Split `/summarize` text into options (at either end) and the link or pasted text."""
+    found: list[str] = []
+    while m := _LEADING_OPTION.match(text):
+        found.append(m.group(1))
+        text = text[m.end() :]
+    while m := _TRAILING_OPTION.search(text):
+        found.append(m.group(1))
+        text = text[: m.start()]
+    bullets, language, private = None, None, False
+    for option in found:
+        key, _, value = option.lower().partition("=")
+        if key == "private":
+            private = True
+        elif key == "bullets":
+            if not value.isdigit() or not 1 <= int(value) <= 10:
+                raise UsageError(f"`bullets` must be a number from 1 to 10, not `{value}`.")
+            bullets = int(value)
+        elif not _LANG.match(value):
+            raise UsageError(f"`lang` takes a language code such as `en` or `de`, not `{value}`.")
+        else:
+            language = value
+    return Options(bullets, language, private), text.strip()
+
+
+def plain_text(text: str) -> str:
+    """Slack message markup → the text a person typed (links unwrapped, entities decoded)."""
+    text = _SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _SLACK_REF.sub("", text)
+    return html.unescape(text)
