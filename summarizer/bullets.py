@@ -1,34 +1,154 @@
-"""Make a chosen sentence read well as a chat bullet without changing what it says."""
+"""Make a chosen sentence read well as a chat bullet without changing what it says.
+
+Every edit here either restores the text's normal form (tokenised spacing, a dangling quote
+mark, a leftover dateline) or drops a part whose removal cannot change the meaning of what is
+left: a pronoun-only attribution after a quotation (", he said"), a parenthetical aside, a
+trailing non-restrictive clause or everything after a semicolon. Sentences are never cut
+mid-clause and never get an ellipsis.
+"""
 
 from __future__ import annotations
 
 import re
 
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%)\]])")
-_SPACE_AFTER_OPEN = re.compile(r"([(\[])\s+")
-_TOKENISED_CLITIC = re.compile(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)\b", re.IGNORECASE)
+#: Shortening never leaves fewer words than this.
+MIN_WORDS = 8
+
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%)\]}])")
+_SPACE_AFTER_OPEN = re.compile(r"([(\[{$£€])\s+")
+_TOKENISED_CLITIC = re.compile(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)(?=\s|$|[,.;:!?])", re.I)
+_TOKENISED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
+_TOKENISED_DASH = re.compile(r"\s*--\s*")
+_LEADING_DATELINE = re.compile(
+    r"^\s*(?:[\w .,'’/-]{0,60}?\s*)?\(\s*(?:cnn|reuters|ap|afp)\s*\)\s*(?:--|[-–—:])?\s*"
+    # a partner-source tag opening the story: "(The Hollywood Reporter) ...", "( billboard ) ..."
+    r"|^\s*\(\s*(?:the\s+)?[^\W\d_][\w.&'’]*(?:\s+[\w.&'’]+){0,2}\s*\)\s*(?:--|[-–—:])?\s*(?=\w)",
+    re.I,
+)
+_LEADING_JUNK = re.compile(r"^(?:[-–—:;,.|•*]\s*)+")
+# ', he said.' ', she told reporters.' after a quotation: "he" names nobody in a bullet.
+_PRONOUN_ATTRIBUTION = re.compile(
+    r"""[,.!?]?\s*["”]?\s*,?\s*(?:he|she|they|it|we|i)\s+
+        (?:said|says|added|told\s+\w+(?:\s+\w+)?|explained|continued|wrote|insisted)
+        \s*([.!?]?)\s*$""",
+    re.I | re.X,
+)
+_PARENTHETICAL = re.compile(r"\s+\([^()]{3,120}\)(?=[\s,.;:])")
+_TRAILING_RELATIVE = re.compile(r",\s+(?:which|who|whose)\b[^,;]*[.!?]?$", re.I)
 
 
 def clean_bullet(text: str, target_words: int = 40) -> str:
-    """Tidy spacing and quotes; drop an unbalanced quote mark at either end."""
+    """Tidy spacing, quotes and datelines; shorten past `target_words` only at safe cuts."""
     text = " ".join(text.split())
-    if " ." in text or " ," in text:  # tokenised input ("he said , " do n't ")
-        text = _TOKENISED_CLITIC.sub(r"\1", text)
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-        text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    tokenised = bool(re.search(r"\s[.,;:!?](?:\s|$)|\s(?:n't|'s)\b", text))
+    if tokenised:
+        text = _detokenise(text)
+    text = _LEADING_DATELINE.sub("", text, count=1)
+    text = _LEADING_JUNK.sub("", text)
+    text = _drop_pronoun_attribution(text)
+    if len(text.split()) > target_words:
+        text = shorten(text, target_words)
     text = _balance_quotes(text)
+    first = re.match(r"^[\"“'(]*([^\W\d_])", text)
+    if first and first.group(1).islower() and (tokenised or not any(c.isupper() for c in text)):
+        i = first.start(1)  # lower-cased source: restore the sentence's capital
+        text = text[:i] + text[i].upper() + text[i + 1 :]
     return text.strip()
 
 
+def _detokenise(text: str) -> str:
+    """Undo PTB-style tokenisation: "do n't" → "don't", "word , word" → "word, word"."""
+    text = _TOKENISED_CLITIC.sub(r"\1", text)
+    text = _TOKENISED_DASH.sub(" — ", text)
+    text = _TOKENISED_HYPHEN.sub("-", text)
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _SPACE_AFTER_OPEN.sub(r"\1", text)
+    text = text.replace("`` ", '"').replace(" ''", '"')
+    # straight double quotes alternate open/close: glue each to the words it encloses
+    parts = text.split('"')
+    if len(parts) > 1:
+        # an odd count whose first mark follows a comma or stop closes an earlier quotation
+        first_closes = len(parts) % 2 == 0 and bool(re.search(r"[,.!?]\s*$", parts[0]))
+        out = [parts[0]]
+        for i, part in enumerate(parts[1:], start=1):
+            opening = (i % 2 == 1) != first_closes
+            if opening:
+                out.append('"' + part.lstrip())
+            else:
+                out[-1] = out[-1].rstrip()
+                out.append('"' + part)
+        text = "".join(out)
+        text = re.sub(r'"\s+([,.;:!?])', r'"\1', text)
+    return " ".join(text.split())
+
+
+def _drop_pronoun_attribution(text: str) -> str:
+    """'"We will rebuild," he said.' → '"We will rebuild."' (the quote marks keep it a quote)."""
+    if not text.startswith(('"', "“")):
+        return text
+    m = _PRONOUN_ATTRIBUTION.search(text)
+    if not m:
+        return text
+    quote = text[: m.start()].rstrip(" ,")
+    if len(quote.split()) < MIN_WORDS - 4 or quote.count('"') + quote.count("“") != 1:
+        return text  # the attribution is not simply trailing one quotation
+    closing = "”" if quote.startswith("“") else '"'
+    stop = m.group(1) or "."
+    if quote[-1] not in ".!?":
+        quote += stop
+    return quote + closing
+
+
+def shorten(text: str, target_words: int) -> str:
+    """Cut at safe points until the text fits (or no safe cut is left)."""
+    for cut in (_cut_parentheticals, _cut_after_semicolon, _cut_trailing_relative):
+        if len(text.split()) <= target_words:
+            break
+        shorter = cut(text)
+        if len(shorter.split()) >= MIN_WORDS:
+            text = shorter
+    return text
+
+
+def _cut_parentheticals(text: str) -> str:
+    return _PARENTHETICAL.sub("", text)
+
+
+def _cut_after_semicolon(text: str) -> str:
+    if text.count('"') % 2 or "“" in text:
+        return text  # a semicolon inside a quotation: cutting would split the quote
+    head, sep, _tail = text.partition("; ")
+    return head + "." if sep else text
+
+
+def _cut_trailing_relative(text: str) -> str:
+    head = _TRAILING_RELATIVE.sub("", text)
+    if head == text or head.count('"') % 2:
+        return text
+    return head.rstrip(" ,") + "."
+
+
 def _balance_quotes(text: str) -> str:
-    for quote in ('"',):
-        if text.count(quote) % 2 == 1:
-            if text.startswith(quote):
-                text = text[1:].lstrip()
-            elif text.endswith(quote):
-                text = text[:-1].rstrip()
-    if text.count("“") > text.count("”") and text.startswith("“"):
-        text = text[1:].lstrip()
+    """Drop a quote mark left over from a neighbouring sentence; close one left open."""
+    if text.count('"') % 2 == 1:
+        if text.startswith('"') and not _opens_quote_inside(text[1:]):
+            text = text[1:].lstrip()
+        elif text.endswith('"'):
+            text = text[:-1].rstrip()
+        elif text.startswith('"'):
+            text = text[1:].lstrip()
+        elif re.search(r'[,.!?]"\s', text):
+            text = '"' + text  # it closes a quotation that this sentence opened
+        else:
+            text = text + '"'  # a quotation that runs on into the next sentence
+    if text.startswith("(") and ")" not in text:
+        text = text[1:].lstrip()  # the bracket closes in a later sentence
+    if text.count("“") > text.count("”"):
+        text = text[1:].lstrip() if text.startswith("“") else text + "”"
     if text.count("”") > text.count("“") and text.endswith("”"):
         text = text[:-1].rstrip()
     return text
+
+
+def _opens_quote_inside(rest: str) -> bool:
+    return '"' in rest

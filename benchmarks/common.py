@@ -1,0 +1,139 @@
+"""Shared pieces of the benchmarks: data files, the fixed train/eval split, ROUGE scoring.
+
+The split is fixed by article id so that anything trained or tuned (the learned ranker)
+never sees the articles it is scored on:
+
+    eval  ⇔  int(sha1(id.encode("utf-8")).hexdigest(), 16) % 3 == 0      (about a third)
+    train ⇔  otherwise
+
+The same rule applies to both files (cnndm_dev.jsonl and xsum_dev.jsonl).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("NEWSBOT_DATA", ROOT.parent / "shared" / "data"))
+CACHE_DIR = Path(os.environ.get("NEWSBOT_BENCH_CACHE", "/tmp/newsbot-bench-cache"))
+
+#: dataset name → (file, bullets per summary)
+DATASETS = {"cnndm": ("cnndm_dev.jsonl", 3), "xsum": ("xsum_dev.jsonl", 1)}
+SPLIT_MODULUS = 3
+
+
+def split_of(article_id: str) -> str:
+    """'eval' or 'train' for an article id (see the module docstring)."""
+    h = int(hashlib.sha1(str(article_id).encode("utf-8")).hexdigest(), 16)
+    return "eval" if h % SPLIT_MODULUS == 0 else "train"
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    dataset: str
+    group: str  # "cnn" / "dailymail" for cnndm, "bbc" for xsum
+    text: str
+    reference: str  # one reference sentence per line
+    split: str
+
+
+def load_articles(dataset: str, split: str = "eval", limit: int | None = None) -> list[Article]:
+    """Articles of one dataset and split ("train", "eval" or "all"), in file order.
+
+    With `limit`, an evenly spaced sample of that many articles (deterministic).
+    """
+    name, _ = DATASETS[dataset]
+    out: list[Article] = []
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            part = split_of(row["id"])
+            if split != "all" and part != split:
+                continue
+            out.append(
+                Article(
+                    row["id"], dataset, _group(dataset, row["article"]), row["article"],
+                    row["reference"].strip(), part,
+                )
+            )
+    if limit and len(out) > limit:
+        # evenly spaced, so a sample keeps the file's mix (CNN rows come first in cnndm_dev)
+        out = [out[i * len(out) // limit] for i in range(limit)]
+    return out
+
+
+def _group(dataset: str, article: str) -> str:
+    if dataset == "xsum":
+        return "bbc"
+    # a CNN article opens with its dateline and "( cnn )"; Daily Mail ones don't
+    return "cnn" if "( cnn )" in article[:200] else "dailymail"
+
+
+_scorer = None
+
+
+def rouge(summary_sentences: list[str], reference: str) -> tuple[float, float, float]:
+    """ROUGE-1/2/Lsum F1 x100; Lsum with one sentence per line on both sides."""
+    global _scorer
+    if _scorer is None:
+        from rouge_score import rouge_scorer
+
+        _scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
+    pred = "\n".join(s.strip() for s in summary_sentences)
+    scores = _scorer.score(reference, pred)
+    return (
+        100 * scores["rouge1"].fmeasure,
+        100 * scores["rouge2"].fmeasure,
+        100 * scores["rougeLsum"].fmeasure,
+    )
+
+
+SHARD = 256
+
+
+def cached_embeddings(dataset: str, split: str, encoder_factory, limit: int | None = None):
+    """(article, text, sentences, vectors) per article; embeddings cached on disk in shards.
+
+    Sentences are split exactly as the summarizer splits them (same cleaning, language and
+    MAX_SENTENCES cap), so features computed from them match what the ranker sees at run time.
+    """
+    from summarizer.extractive import MAX_SENTENCES
+    from summarizer.language import detect_language
+    from summarizer.sentences import clean_text, split_sentences
+
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    articles = load_articles(dataset, split, limit)
+    encoder = None
+    for lo in range(0, len(articles), SHARD):
+        prepared = []
+        for art in articles[lo : lo + SHARD]:
+            text = clean_text(art.text)
+            sents = split_sentences(text, detect_language(text))[:MAX_SENTENCES]
+            prepared.append((art, text, sents))
+        counts = np.array([len(p[2]) for p in prepared])
+        key = hashlib.sha1("|".join(a.id for a, _, _ in prepared).encode()).hexdigest()[:12]
+        path = CACHE_DIR / f"{dataset}-{key}.npz"
+        vectors = None
+        if path.exists():
+            blob = np.load(path, allow_pickle=False)
+            if np.array_equal(blob["counts"], counts):
+                vectors = blob["vectors"]
+        if vectors is None:
+            encoder = encoder or encoder_factory()
+            flat = [s.text for _, _, ss in prepared for s in ss]
+            vectors = encoder.encode(flat).astype(np.float16)
+            np.savez(path, vectors=vectors, counts=counts)
+            print(f"  embedded {dataset} {split} {lo + len(prepared)}/{len(articles)}",
+                  file=sys.stderr)
+        offset = 0
+        for (art, text, sents), n in zip(prepared, counts, strict=True):
+            yield art, text, sents, np.asarray(vectors[offset : offset + n], dtype=np.float32)
+            offset += n

@@ -1,0 +1,184 @@
+"""Summary quality: ROUGE-1/2/Lsum of newsbot and classic extractive baselines.
+
+Scores the evaluation part of ../shared/data/cnndm_dev.jsonl (3 bullets; CNN and Daily Mail
+articles reported separately and together) and ../shared/data/xsum_dev.jsonl (1 bullet).
+The train/eval split is fixed by article id (see benchmarks/common.py): the learned ranker is
+trained on the train part only. Prints a markdown table and the command that reproduces it.
+
+    HF_HUB_OFFLINE=1 python benchmarks/quality.py [--limit N] [--split eval|all]
+        [--backends lead,textrank,lexrank,centrality,learned] [--datasets cnndm,xsum]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from common import DATASETS, Article, load_articles, rouge
+
+from summarizer.bullets import clean_bullet
+from summarizer.language import detect_language
+from summarizer.sentences import clean_text, split_sentences
+
+ALL_BACKENDS = ["lead", "textrank", "lexrank", "centrality", "learned"]
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def lead_k(texts: list[str], k: int) -> list[list[str]]:
+    """The first k sentences, split and cleaned exactly as newsbot does."""
+    out = []
+    for text in texts:
+        text = clean_text(text)
+        sentences = split_sentences(text, detect_language(text))[:k]
+        out.append([clean_bullet(s.text, 1000) for s in sentences])
+    return out
+
+
+class _Words:
+    """A sumy tokenizer that needs no NLTK data: sentences come from newsbot's splitter."""
+
+    language = "english"
+
+    def to_words(self, sentence: str) -> list[str]:
+        return _WORD.findall(sentence)
+
+
+def sumy_k(texts: list[str], k: int, algorithm: str) -> list[list[str]]:
+    from sumy.models.dom import ObjectDocumentModel, Paragraph
+    from sumy.models.dom import Sentence as SumySentence
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
+
+    cls = TextRankSummarizer if algorithm == "textrank" else LexRankSummarizer
+    summarizer = cls(Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+    tokenizer = _Words()
+    out = []
+    for text in texts:
+        text = clean_text(text)
+        sentences = split_sentences(text, detect_language(text))
+        doc = ObjectDocumentModel(
+            [Paragraph([SumySentence(s.text, tokenizer) for s in sentences])]
+        )
+        picked = {str(s) for s in summarizer(doc, k)}
+        out.append([clean_bullet(s.text, 1000) for s in sentences if s.text in picked][:k])
+    return out
+
+
+def newsbot_k(ranker: str) -> Callable[[list[str], int], list[list[str]]]:
+    from summarizer.config import SummarizerConfig
+    from summarizer.extractive import ExtractiveSummarizer
+
+    summarizer = ExtractiveSummarizer(SummarizerConfig(ranker=ranker))
+
+    def run(texts: list[str], k: int) -> list[list[str]]:
+        out = []
+        for lo in range(0, len(texts), 32):
+            for result in summarizer.summarize_many(texts[lo : lo + 32], max_bullets=k):
+                failed = isinstance(result, Exception)
+                out.append([] if failed else [b.text for b in result.bullets])
+        return out
+
+    return run
+
+
+def backend_runner(name: str) -> Callable[[list[str], int], list[list[str]]]:
+    if name == "lead":
+        return lead_k
+    if name in ("textrank", "lexrank"):
+        return lambda texts, k: sumy_k(texts, k, name)
+    if name in ("centrality", "learned"):
+        return newsbot_k(name)
+    raise SystemExit(f"unknown backend {name!r}; choose from {', '.join(ALL_BACKENDS)}")
+
+
+LABELS = {
+    "lead": "Lead-{k}",
+    "textrank": "TextRank (sumy)",
+    "lexrank": "LexRank (sumy)",
+    "centrality": "newsbot extractive, centrality",
+    "learned": "newsbot extractive, learned",
+}
+
+
+def evaluate(articles: list[Article], backends: list[str]) -> list[dict]:
+    rows = []
+    by_dataset: dict[str, list[Article]] = defaultdict(list)
+    for art in articles:
+        by_dataset[art.dataset].append(art)
+    for dataset, arts in by_dataset.items():
+        k = DATASETS[dataset][1]
+        texts = [a.text for a in arts]
+        for backend in backends:
+            run = backend_runner(backend)
+            run(texts[:2], k)  # warm-up: model load and first-call costs stay out of the rate
+            started = time.perf_counter()
+            outputs = run(texts, k)
+            seconds = time.perf_counter() - started
+            groups: dict[str, list] = defaultdict(list)
+            for art, bullets in zip(arts, outputs, strict=True):
+                score = rouge(bullets, art.reference)
+                words = sum(len(b.split()) for b in bullets) / max(1, len(bullets))
+                groups[art.group].append((*score, words))
+                if dataset == "cnndm":
+                    groups["all"].append((*score, words))
+            for group, values in sorted(groups.items(), key=lambda g: _group_order(g[0])):
+                n = len(values)
+                mean = [sum(v[i] for v in values) / n for i in range(4)]
+                rows.append({
+                    "dataset": dataset, "group": group, "n": n, "k": k,
+                    "system": LABELS[backend].format(k=k),
+                    "r1": mean[0], "r2": mean[1], "rlsum": mean[2], "words": mean[3],
+                    "rate": len(texts) / seconds,
+                })
+            print(f"  done {dataset} {backend} in {seconds:.1f}s", file=sys.stderr)
+    return rows
+
+
+def _group_order(group: str) -> int:
+    return {"all": 0, "cnn": 1, "dailymail": 2, "bbc": 3}.get(group, 9)
+
+
+def markdown(rows: list[dict]) -> str:
+    names = {"all": "CNN/DM all", "cnn": "CNN/DM: CNN", "dailymail": "CNN/DM: Daily Mail",
+             "bbc": "XSum (BBC)"}
+    lines = [
+        "| data (articles, bullets) | system | R-1 | R-2 | R-Lsum | words/bullet | articles/s |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    rows = sorted(rows, key=lambda r: (r["dataset"], _group_order(r["group"])))
+    for r in rows:
+        lines.append(
+            f"| {names[r['group']]} ({r['n']}, {r['k']}) | {r['system']} | {r['r1']:.2f} | "
+            f"{r['r2']:.2f} | {r['rlsum']:.2f} | {r['words']:.1f} | {r['rate']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="articles per dataset")
+    parser.add_argument("--split", choices=["eval", "all", "train"], default="eval")
+    parser.add_argument("--backends", default=",".join(ALL_BACKENDS))
+    parser.add_argument("--datasets", default="cnndm,xsum")
+    args = parser.parse_args(argv)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    articles = []
+    for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
+        articles += load_articles(dataset, args.split, args.limit)
+    rows = evaluate(articles, backends)
+    print(markdown(rows))
+    print()
+    print("command: HF_HUB_OFFLINE=1 python benchmarks/quality.py " + " ".join(
+        sys.argv[1:] if argv is None else argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Speed of the embedded extractive summarizer: load time, latency, batched rate, peak RSS.
+
+Articles are the ~700-word ones (600-800 words) of the evaluation part of
+../shared/data/cnndm_dev.jsonl (split rule in benchmarks/common.py), read at run time.
+
+    HF_HUB_OFFLINE=1 python benchmarks/speed.py [--articles 40] [--batch 16] [--ranker learned]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+
+from common import load_articles
+
+TARGETS = {"load": 5.0, "p50": 0.3, "rate": 8.0, "rss": 1024.0}
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=40)
+    parser.add_argument("--batch", type=int, default=16, help="texts per summarize_many call")
+    parser.add_argument("--ranker", default="learned", choices=["learned", "centrality"])
+    parser.add_argument("--bullets", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    texts = [
+        a.text for a in load_articles("cnndm", "eval") if 600 <= len(a.text.split()) <= 800
+    ][: args.articles]
+    words = statistics.mean(len(t.split()) for t in texts)
+
+    started = time.perf_counter()
+    import torch  # noqa: F401  (import cost is part of a cold start)
+
+    from summarizer.config import SummarizerConfig
+    from summarizer.extractive import ExtractiveSummarizer
+
+    imported = time.perf_counter()
+    summarizer = ExtractiveSummarizer(SummarizerConfig(ranker=args.ranker))
+    loaded = time.perf_counter()
+
+    for text in texts[:2]:  # warm-up
+        summarizer.summarize(text, max_bullets=args.bullets)
+    latencies = []
+    for text in texts:
+        t0 = time.perf_counter()
+        summarizer.summarize(text, max_bullets=args.bullets)
+        latencies.append(time.perf_counter() - t0)
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+
+    t0 = time.perf_counter()
+    for lo in range(0, len(texts), args.batch):
+        summarizer.summarize_many(texts[lo : lo + args.batch], max_bullets=args.bullets)
+    rate = len(texts) / (time.perf_counter() - t0)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rows = [
+        ("model load (encoder + ranker)", f"{loaded - imported:.2f} s", "≤ 5 s",
+         loaded - imported <= TARGETS["load"]),
+        ("cold start incl. torch/transformers import", f"{loaded - started:.2f} s", "", None),
+        ("latency p50, one article", f"{p50:.3f} s", "≤ 0.3 s", p50 <= TARGETS["p50"]),
+        ("latency p95, one article", f"{p95:.3f} s", "", None),
+        (f"batched (summarize_many, {args.batch} per call)", f"{rate:.1f} articles/s",
+         "≥ 8 articles/s", rate >= TARGETS["rate"]),
+        ("peak RSS", f"{rss_mb:.0f} MiB", "≤ 1024 MiB", rss_mb <= TARGETS["rss"]),
+    ]
+    print(f"{len(texts)} articles of {words:.0f} words on average, {args.bullets} bullets, "
+          f"ranker {args.ranker}, {os.cpu_count()} CPUs ({cpu_model()}), "
+          f"torch threads {torch.get_num_threads()}")
+    print()
+    print("| measure | value | target | met |")
+    print("|---|---:|---|---|")
+    for name, value, target, ok in rows:
+        print(f"| {name} | {value} | {target} | {'' if ok is None else ('yes' if ok else 'no')} |")
+    print()
+    print("command: HF_HUB_OFFLINE=1 python benchmarks/speed.py " + " ".join(
+        sys.argv[1:] if argv is None else argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+import pytest
+
+from summarizer.bullets import MIN_WORDS, clean_bullet, shorten
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("the mayor said the bridge would n't reopen until june .",
+         "The mayor said the bridge wouldn't reopen until june."),
+        ("the town 's new library , built for $ 4 million , opens today .",
+         "The town's new library, built for $4 million, opens today."),
+        ("prices rose 5 % in the north - east ( officials said ) .",
+         "Prices rose 5% in the north-east (officials said)."),
+        ('she told reporters that " the plan is dead . "',
+         'She told reporters that "the plan is dead."'),
+    ],
+)
+def test_tokenised_spacing_is_repaired(raw, clean):
+    assert clean_bullet(raw) == clean
+
+
+def test_cased_raw_text_is_left_alone():
+    text = "The eBay seller, who asked not to be named, said prices were 'fair'."
+    assert clean_bullet(text) == text
+    assert clean_bullet("iPhone sales fell in May.") == "iPhone sales fell in May."
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        # the closing mark of a quotation that began in the previous sentence
+        ('Then the lights went out."', "Then the lights went out."),
+        # the opening mark of a quotation that ends in the next sentence
+        ('"The ferry will run again by spring and fares will stay the same.',
+         "The ferry will run again by spring and fares will stay the same."),
+        # a quotation that this sentence opens and the next one closes
+        ('She added: "We will rebuild it.', 'She added: "We will rebuild it."'),
+        # a quotation that started earlier and closes inside this sentence
+        ('It was a frightening night," said Ana Ruiz, a nurse.',
+         '"It was a frightening night," said Ana Ruiz, a nurse.'),
+    ],
+)
+def test_no_dangling_quotes(raw, clean):
+    assert clean_bullet(raw) == clean
+    assert clean_bullet(raw).count('"') % 2 == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["( cnn ) -- the storm hit the coast overnight, cutting power to thousands.",
+     "LONDON (Reuters) - The storm hit the coast overnight, cutting power to thousands."],
+)
+def test_leftover_dateline_is_dropped(raw):
+    expected = "the storm hit the coast overnight, cutting power to thousands."
+    assert clean_bullet(raw).lower() == expected
+
+
+def test_pronoun_attribution_after_a_quotation_is_dropped():
+    assert (
+        clean_bullet('"We will rebuild the bridge before the winter comes," he said.')
+        == '"We will rebuild the bridge before the winter comes."'
+    )
+    # a named source is information: keep it
+    named = '"We will rebuild the bridge before the winter comes," the mayor said.'
+    assert clean_bullet(named) == named
+
+
+def test_short_sentences_are_never_cut():
+    text = "The council (which meets monthly) approved the plan; critics objected loudly."
+    assert clean_bullet(text, target_words=40) == text
+
+
+def test_long_sentence_is_shortened_only_at_safe_points():
+    text = (
+        "The council (which meets on the first Monday of each month) approved the reservoir "
+        "plan for the valley on Tuesday; critics said the cost would rise far beyond what the "
+        "town could ever afford."
+    )
+    short = clean_bullet(text, target_words=15)
+    assert short == "The council approved the reservoir plan for the valley on Tuesday."
+
+
+def test_trailing_relative_clause_is_dropped_when_too_long():
+    text = (
+        "Engineers finished the new flood barrier across the river mouth at Eastport, "
+        "which had been delayed for three years by a long legal dispute with landowners."
+    )
+    assert shorten(text, 15) == (
+        "Engineers finished the new flood barrier across the river mouth at Eastport."
+    )
+
+
+def test_shortening_never_goes_below_the_minimum():
+    text = "Police said (in a statement on Friday night after the match) it was calm; no more."
+    out = shorten(text, 5)
+    assert len(out.split()) >= MIN_WORDS
+    assert "Police said" in out
+
+
+def test_no_ellipsis_and_no_mid_clause_cut():
+    text = " ".join(["The long report lists"] + ["many findings"] * 30) + "."
+    assert clean_bullet(text, target_words=10) == text
