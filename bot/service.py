@@ -138,11 +138,11 @@ class SummaryService:
         title: str | None = None,
     ) -> SummaryResult:
         """Summary of pasted text (not cached: it is private to whoever pasted it)."""
-        if title is None:
-            title, text = split_title(text)
-        # the user chose this text: no "too short" gate here (chat policy has its own minimum)
-        article = article_from_text(text, title=title, min_chars=1, min_words=1)
-        return await self._summarize_article(article, self._bullets(bullets), language, "")
+        n = self._bullets(bullets)
+        self._check_capacity()
+        # language detection on a long paste takes tens of ms: keep it off the event loop
+        article = await self._in_pool(self._extract_pool, _article_from_paste, text, title)
+        return await self._summarize_article(article, n, language, "")
 
     async def close(self) -> None:
         for task in list(self._inflight.values()):
@@ -244,8 +244,7 @@ class SummaryService:
     async def _run_model(self, text: str, bullets: int, language: str | None) -> Summary:
         """Run the blocking summarizer in the model pool, bounded and with a timeout."""
         limits = self.config.service
-        if self._waiting >= limits.max_queue + limits.max_concurrent_summaries:
-            raise BusyError("I'm busy summarizing other articles right now; try again in a minute.")
+        self._check_capacity()
         self._waiting += 1
         try:
             call = lambda: self.summarizer.summarize(  # noqa: E731
@@ -266,6 +265,12 @@ class SummaryService:
             raise SummarizeError(str(exc)) from exc
         finally:
             self._waiting -= 1
+
+    def _check_capacity(self) -> None:
+        """Overload becomes a fast, polite answer instead of a long wait and a timeout."""
+        limits = self.config.service
+        if self._waiting >= limits.max_queue + limits.max_concurrent_summaries:
+            raise BusyError("I'm busy summarizing other articles right now; try again in a minute.")
 
     async def _in_pool(self, pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
@@ -313,6 +318,13 @@ async def _quietly(awaitable: Awaitable[Any], what: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - any backend failure degrades to "no cache"
         log.warning("%s failed, continuing without cache: %s", what, exc.__class__.__name__)
         return None
+
+
+def _article_from_paste(text: str, title: str | None) -> Article:
+    if title is None:
+        title, text = split_title(text)
+    # the user chose this text: no "too short" gate here (chat policy has its own minimum)
+    return article_from_text(text, title=title, min_chars=1, min_words=1)
 
 
 def _summary_id(seed: str) -> str:

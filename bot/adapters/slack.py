@@ -38,7 +38,7 @@ from bot.adapters.slack_render import (
     render_summary,
 )
 from bot.config import secret
-from bot.errors import BlockedURLError, BotError, BusyError, RateLimited, UsageError
+from bot.errors import BlockedURLError, BotError, RateLimited, UsageError
 from bot.policy import ChatEvent, Plan, Trigger
 from bot.runtime import Deps
 from bot.service import SummaryResult
@@ -88,15 +88,13 @@ class SlackAdapter:
         )
         self.app = AsyncApp(
             name="newsbot",
+            # our own logger: otherwise Bolt sets a level on the shared "newsbot" logger
+            logger=log,
             client=self.client,
             signing_secret=signing_secret,
             request_verification_enabled=self.config.mode == "http",
             process_before_response=True,
         )
-        # `summarize_text` prepares pasted text on the event loop (~70 ms for 4 KB), so only as
-        # many pastes as the model can take go in at once; the rest wait here, not in the loop.
-        self._text_slots = asyncio.Semaphore(deps.config.service.max_concurrent_summaries)
-        self._text_waiting = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._session: aiohttp.ClientSession | None = None
@@ -329,16 +327,9 @@ class SlackAdapter:
                 await self.deps.policy.remember_post(chat, url, permalink)
 
     async def _summarize_text(self, text: str, options: Options) -> SummaryResult:
-        if self._text_waiting >= self.deps.config.service.max_queue:
-            raise BusyError("I'm busy summarizing other texts right now; try again in a minute.")
-        self._text_waiting += 1
-        try:
-            async with self._text_slots:
-                return await self.deps.service.summarize_text(
-                    text, bullets=options.bullets, language=options.language
-                )
-        finally:
-            self._text_waiting -= 1
+        return await self.deps.service.summarize_text(
+            text, bullets=options.bullets, language=options.language
+        )
 
     async def _report(self, chat: ChatEvent, reply: Reply, exc: BotError) -> None:
         """Explicit requests always get the core's message; auto ones skip what nobody asked."""
