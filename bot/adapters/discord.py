@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from bot.runtime import Deps
 
 log = logging.getLogger(__name__)
+#: Told to a user whose summary was still running when shutdown's grace period ran out.
+CUT_OFF = "I'm restarting and couldn't finish this summary; please ask again in a minute."
 
 #: How long `start()` waits for READY before carrying on (the client keeps connecting).
 READY_TIMEOUT = 60.0
@@ -142,9 +144,12 @@ def build_tree(client: discord.Client, adapter: DiscordAdapter | None = None) ->
 class DiscordAdapter:
     """One Discord connection (or one set of shards) per process."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, *, shutdown_grace: float = 10.0) -> None:
         self.deps = deps
         self.config = deps.config.discord
+        #: Seconds in-flight summaries get to finish on shutdown before they are cut off.
+        self.shutdown_grace = shutdown_grace
+        self._closing = False
         self._token = secret("DISCORD_TOKEN", required_for="discord.enabled")
         cls, options = client_class(self.config)
         self.client: discord.Client = cls(
@@ -206,11 +211,15 @@ class DiscordAdapter:
             raise
 
     async def close(self) -> None:
-        """Cancel in-flight summaries, then close the gateway and the HTTP session."""
+        """Let in-flight summaries finish briefly, cut off the rest (telling their users),
+        then close the gateway and the HTTP session."""
+        self._closing = True
         tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=self.shutdown_grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self.client.close()
         if self._gateway is not None:
             try:
@@ -220,6 +229,9 @@ class DiscordAdapter:
         self._api.close()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self._closing:  # shutting down: take no new work
+            coro.close()
+            return
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
@@ -369,6 +381,10 @@ class DiscordAdapter:
                 out.append((link, await job()))
             except BotError as exc:
                 await say(exc.message)
+            except asyncio.CancelledError:
+                if self._closing:  # shutdown outlived the grace period: say so, not silence
+                    await asyncio.wait_for(say(CUT_OFF), 5)
+                raise
             except Exception:  # noqa: BLE001 - one bad link must not kill the handler
                 log.exception("discord: summary failed")
                 await say("Something went wrong while summarizing that. Please try again later.")

@@ -51,6 +51,10 @@ EVENT_CLAIM_TTL = 3600.0
 _NEW_MESSAGE_SUBTYPES = {None, "thread_broadcast", "file_share", "bot_message"}
 
 
+#: Told to a user whose summary was still running when shutdown's grace period ran out.
+CUT_OFF = "I'm restarting and couldn't finish this summary; please ask again in a minute."
+
+
 @dataclass(frozen=True)
 class Reply:
     """Where the answers to one request go."""
@@ -315,6 +319,10 @@ class SlackAdapter:
         except BotError as exc:
             await self._report(chat, reply, exc)
             return
+        except asyncio.CancelledError:
+            if self._closing:  # shutdown outlived the grace period: say so, don't go silent
+                await asyncio.wait_for(self._post(reply, render_error(CUT_OFF)), 5)
+            raise
         except Exception:
             log.exception("summary failed in %s", chat.channel)
             if chat.trigger.explicit:

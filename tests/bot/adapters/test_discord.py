@@ -316,16 +316,23 @@ async def test_missing_post_permission_and_expired_interactions_are_logged_not_f
 
 async def test_close_cancels_summaries_in_flight(pages, discord_api):
     config = make_config(pages, discord_api)
-    async with open_deps(config, FakeSummarizer(delay=1.0)) as deps:
-        adapter = DiscordAdapter(deps)
+    async with open_deps(config, FakeSummarizer(delay=1.5)) as deps:
+        adapter = DiscordAdapter(deps, shutdown_grace=0.3)
         await adapter.start()
         await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
-        await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1013, f"{pages.base}/story"))
+        # an explicit request (a mention): its user is owed an answer even on shutdown
+        mention = fd.message_create(
+            1013, f"<@{fd.BOT_ID}> {pages.base}/story", mentions=[fd.BOT_USER]
+        )
+        await discord_api.dispatch("MESSAGE_CREATE", mention)
         await discord_api.wait_until(lambda: adapter._tasks)
         await adapter.close()
         assert not adapter._tasks
         assert adapter.client.is_closed()
-    assert not discord_api.calls_to("POST", CHANNEL)
+    # no summary was posted, but the user was told it was cut off
+    posts = discord_api.calls_to("POST", CHANNEL)
+    assert len(posts) == 1 and "restarting" in posts[0].body["content"]
+    assert "embeds" not in posts[0].body or not posts[0].body["embeds"]
 
 
 async def test_auto_sharding_connects_through_the_same_fake(pages, discord_api):

@@ -428,7 +428,10 @@ async def test_close_cancels_work_that_outlives_the_grace_period(make_bot, pages
     started = time.monotonic()
     await bot.adapter.close()  # grace is 0.5 s in these tests
     assert time.monotonic() - started < 1.4
-    assert not bot.adapter._tasks and not fake.of("chat.postMessage")
+    assert not bot.adapter._tasks
+    # the user whose summary was cut off is told, in the thread, instead of silence
+    (post,) = fake.of("chat.postMessage")
+    assert "restarting" in post.args["text"] and post.args["thread_ts"]
 
 
 # --- modes and tokens --------------------------------------------------------------------------
