@@ -8,7 +8,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.cache import open_cache
 from bot.config import Config
@@ -116,6 +116,7 @@ async def run(
         raise ConfigError(
             "no chat platform is enabled: set slack.enabled or discord.enabled to true"
         )
+    exit_code = 0
     async with open_deps(config, summarizer) as deps, AsyncExitStack() as stack:
         checks = deps.readiness
         checks.mark("model", True)  # build_summarizer succeeded inside open_deps
@@ -132,7 +133,10 @@ async def run(
                 checks.mark(type(adapter).__name__, True)
                 started.append(adapter)
             log.info("newsbot running: %s", ", ".join(type(a).__name__ for a in started))
-            await stop.wait()
+            ended = await _until_stop_or_adapter_ends(stop, started)
+            if ended is not None:
+                log.error("%s lost its connection for good; shutting down", type(ended).__name__)
+                exit_code = 1
             log.info("shutting down")
             checks.mark("accepting", False)  # /readyz turns 503 first, so a proxy drains us
         finally:
@@ -141,4 +145,18 @@ async def run(
                     await adapter.close()
                 except Exception:  # noqa: BLE001 - keep closing the others
                     log.exception("error while closing %s", type(adapter).__name__)
-    return 0
+    return exit_code
+
+
+async def _until_stop_or_adapter_ends(stop: asyncio.Event, adapters: list[Adapter]) -> Any:
+    """Wait for `stop`, or for an adapter whose connection ended; returns that adapter."""
+    waiters = {asyncio.create_task(stop.wait()): None}
+    for adapter in adapters:
+        wait_closed = getattr(adapter, "wait_closed", None)
+        if wait_closed is not None:
+            waiters[asyncio.create_task(wait_closed())] = adapter
+    done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return None if stop.is_set() else waiters[next(iter(done))]

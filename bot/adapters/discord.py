@@ -210,6 +210,11 @@ class DiscordAdapter:
                 log.exception("discord: gateway stopped")
             raise
 
+    async def wait_closed(self) -> None:
+        """Returns when the gateway connection has ended for good (so `run` can exit)."""
+        if self._gateway is not None:
+            await asyncio.wait([self._gateway])
+
     async def close(self) -> None:
         """Let in-flight summaries finish briefly, cut off the rest (telling their users),
         then close the gateway and the HTTP session."""

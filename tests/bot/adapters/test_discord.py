@@ -416,3 +416,19 @@ async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages
     assert discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/guilds/{fd.GUILD_ID}/commands")
     assert "synced 2 commands" in capsys.readouterr().out
     assert not discord_api.identify  # a sync never opens the gateway
+
+
+async def test_run_exits_non_zero_when_the_gateway_ends_for_good(pages, discord_api):
+    """A fatal gateway close (4004: token revoked) must end `newsbot run`, not leave it idle."""
+    config = make_config(pages, discord_api)
+    runner = asyncio.create_task(run(config, asyncio.Event(), summarizer=FakeSummarizer()))
+    try:
+        await discord_api.wait_until(lambda: discord_api.identify is not None)
+        await asyncio.sleep(3.0)  # start() returns ~2 s after READY (discord.py's guild wait)
+        assert not runner.done()
+        for ws in list(discord_api._sockets):
+            await ws.close(code=4004, message=b"Authentication failed.")
+        assert await asyncio.wait_for(runner, 30) == 1
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
