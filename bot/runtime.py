@@ -14,12 +14,13 @@ from bot.cache import open_cache
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
-from bot.observability import ReadinessChecks, serve_health
+from bot.observability import METRICS, ReadinessChecks, serve_health
 from bot.policy import ChatPolicy
 from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
 from bot.state import StateStore, open_state_store
 from summarizer import ModelLoadError, Summarizer, load_summarizer
+from summarizer.runner import BatchingRunner
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,11 @@ log = logging.getLogger(__name__)
 def build_summarizer(config: Config) -> Summarizer:
     """Load the configured backend now, so a bad model is a start-up error, not a chat one."""
     try:
-        return load_summarizer(config.summarizer)
+        backend = load_summarizer(config.summarizer)
     except ModelLoadError as exc:
         raise ConfigError(f"summarizer backend {config.summarizer.backend!r}: {exc}") from exc
+    # one worker thread owns the model; requests arriving together are batched into one call
+    return BatchingRunner.from_config(backend, config.summarizer, on_batch=METRICS.observe_batch)
 
 
 @asynccontextmanager

@@ -150,6 +150,9 @@ class SummaryService:
         await self.fetcher.close()
         await self.cache.close()
         self._model_pool.shutdown(wait=False, cancel_futures=True)
+        close_model = getattr(self.summarizer, "close", None)
+        if close_model is not None:  # e.g. the batching runner's worker thread
+            await asyncio.to_thread(close_model)
         self._extract_pool.shutdown(wait=False, cancel_futures=True)
 
     # --- steps --------------------------------------------------------------------------------
@@ -247,12 +250,15 @@ class SummaryService:
         self._check_capacity()
         self._waiting += 1
         try:
-            call = lambda: self.summarizer.summarize(  # noqa: E731
-                text, max_bullets=bullets, language=language
-            )
-            return await asyncio.wait_for(
-                self._in_pool(self._model_pool, call), timeout=limits.summarize_timeout
-            )
+            batching = getattr(self.summarizer, "asummarize", None)
+            if batching is not None:  # a BatchingRunner: concurrent requests share a batch
+                work = batching(text, max_bullets=bullets, language=language)
+            else:
+                call = lambda: self.summarizer.summarize(  # noqa: E731
+                    text, max_bullets=bullets, language=language
+                )
+                work = self._in_pool(self._model_pool, call)
+            return await asyncio.wait_for(work, timeout=limits.summarize_timeout)
         except TimeoutError:
             raise SummarizeError(
                 "Summarizing took too long, so I gave up. Try again later or with a shorter text."

@@ -16,7 +16,8 @@ import queue
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class BatchingRunner:
         batch_wait_ms: float = 10.0,
         queue_size: int = 32,
         request_timeout: float = 120.0,
+        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self.inner = inner
         self.name = inner.name
@@ -118,16 +120,24 @@ class BatchingRunner:
         self.batch_wait = batch_wait_ms / 1000
         self.request_timeout = request_timeout
         self._queue: queue.Queue[_Request | None] = queue.Queue(maxsize=queue_size)
-        #: Size of every batch served, in order: a test (or a metric) can see the batching.
-        self.batches: list[int] = []
+        #: Sizes of the most recent batches, in order: a test (or a metric) can see the batching.
+        self.batches: deque[int] = deque(maxlen=1024)
+        #: Called with each batch's size (e.g. a metrics histogram); bot code passes it in.
+        self.on_batch = on_batch
         self._closed = False
         self._worker = threading.Thread(target=self._serve, name="newsbot-runner", daemon=True)
         self._worker.start()
 
     @classmethod
-    def from_config(cls, inner: Summarizer, config: SummarizerConfig) -> BatchingRunner:
+    def from_config(
+        cls,
+        inner: Summarizer,
+        config: SummarizerConfig,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> BatchingRunner:
         return cls(
             inner,
+            on_batch=on_batch,
             max_batch=config.max_batch_requests,
             batch_wait_ms=config.batch_wait_ms,
             queue_size=config.queue_size,
@@ -234,6 +244,8 @@ class BatchingRunner:
         if not live:
             return
         self.batches.append(len(live))
+        if self.on_batch is not None:
+            self.on_batch(len(live))
         try:
             results = self.inner.summarize_many(
                 [r.text for r in live], max_bullets=live[0].max_bullets, language=live[0].language

@@ -205,3 +205,28 @@ async def test_short_pasted_text_gets_a_best_effort_bullet(make_service):
     svc = make_service()
     result = await svc.summarize_text("The mayor resigned on Monday.")
     assert [b.text for b in result.bullets] == ["The mayor resigned on Monday."]
+
+
+class BatchRecorder(FakeSummarizer):
+    """Records the size of every summarize_many call it serves."""
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.0)
+        self.batch_sizes: list[int] = []
+
+    def summarize_many(self, texts, *, max_bullets=3, language=None):
+        self.batch_sizes.append(len(texts))
+        return super().summarize_many(texts, max_bullets=max_bullets, language=language)
+
+
+async def test_concurrent_requests_share_one_model_batch_through_the_runner(make_service):
+    from summarizer.runner import BatchingRunner
+
+    inner = BatchRecorder()
+    runner = BatchingRunner(inner, batch_wait_ms=200, max_batch=16)
+    svc = make_service(runner)  # the service closes the runner's worker on close()
+    texts = [SAMPLE_TEXT.replace("Porthallow", f"Town{i}") for i in range(6)]
+    results = await asyncio.gather(*(svc.summarize_text(t) for t in texts))
+    assert sum(inner.batch_sizes) == 6 and max(inner.batch_sizes) >= 5
+    for i, result in enumerate(results):  # each caller got its own article's summary back
+        assert f"Town{i}" in " ".join(b.text for b in result.bullets)
