@@ -16,7 +16,9 @@ MIN_WORDS = 8
 
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%)\]}])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[{$£€])\s+")
-_TOKENISED_CLITIC = re.compile(r"\s+(n't|'s|'re|'ve|'ll|'d|'m)(?=\s|$|[,.;:!?])", re.I)
+_TOKENISED_CLITIC = re.compile(
+    r"\s+(n['’]t|['’]s|['’]re|['’]ve|['’]ll|['’]d|['’]m)(?=\s|$|[,.;:!?])", re.I
+)
 _TOKENISED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 _TOKENISED_DASH = re.compile(r"\s*--\s*")
 _LEADING_DATELINE = re.compile(
@@ -25,7 +27,7 @@ _LEADING_DATELINE = re.compile(
     r"|^\s*\(\s*(?:the\s+)?[^\W\d_][\w.&'’]*(?:\s+[\w.&'’]+){0,2}\s*\)\s*(?:--|[-–—:])?\s*(?=\w)",
     re.I,
 )
-_LEADING_JUNK = re.compile(r"^(?:[-–—:;,.|•*]\s*)+")
+_LEADING_JUNK = re.compile(r"^(?:[-–—:;,.|•*]\s*|['’‘]\s+)+")
 # ', he said.' ', she told reporters.' after a quotation: "he" names nobody in a bullet.
 _PRONOUN_ATTRIBUTION = re.compile(
     r"""[,.!?]?\s*["”]?\s*,?\s*(?:he|she|they|it|we|i)\s+

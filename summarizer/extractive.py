@@ -28,6 +28,8 @@ MAX_SENTENCES = 80
 MMR_LAMBDA = 0.7
 #: A candidate this similar to a chosen bullet is a near-duplicate and skipped outright.
 DUPLICATE_SIMILARITY = 0.9
+#: ... and so is one that repeats this share of a chosen bullet's words.
+DUPLICATE_WORDS = 0.8
 
 
 @dataclass
@@ -120,7 +122,7 @@ class ExtractiveSummarizer:
         sentences = doc.sentences[: len(vectors)]
         features = sentence_features(sentences, vectors, doc.text)
         scores = self.scorer.score(features)
-        chosen = select_mmr(scores, vectors, max_bullets)
+        chosen = select_mmr(scores, vectors, max_bullets, [s.text for s in sentences])
         bullets = tuple(
             Bullet(
                 clean_bullet(sentences[i].text, self.config.target_bullet_words),
@@ -134,8 +136,14 @@ class ExtractiveSummarizer:
         return Summary(bullets, doc.language, self.name, doc.timings, doc.truncated, notes)
 
 
-def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
-    """Indices of up to k sentences by maximal marginal relevance (ties → earlier sentence)."""
+def select_mmr(
+    scores: np.ndarray, vectors: np.ndarray, k: int, texts: Sequence[str] | None = None
+) -> list[int]:
+    """Indices of up to k sentences by maximal marginal relevance (ties → earlier sentence).
+
+    With `texts`, a sentence whose words mostly repeat a chosen one's (a caption glued to the
+    sentence it repeats) counts as a duplicate even when the embeddings differ.
+    """
     n = len(scores)
     if n == 0:
         return []
@@ -151,11 +159,21 @@ def select_mmr(scores: np.ndarray, vectors: np.ndarray, k: int) -> list[int]:
             redundancy = np.zeros(len(remaining))
         mmr = MMR_LAMBDA * relevance[remaining] - (1 - MMR_LAMBDA) * redundancy
         mmr[redundancy >= DUPLICATE_SIMILARITY] = -np.inf
+        if texts is not None and chosen:
+            for j, i in enumerate(remaining):
+                if any(_word_overlap(texts[i], texts[c]) >= DUPLICATE_WORDS for c in chosen):
+                    mmr[j] = -np.inf
         best = int(np.argmax(mmr))  # argmax returns the first maximum: earlier sentence wins
         if not np.isfinite(mmr[best]):
             break
         chosen.append(remaining.pop(best))
     return chosen
+
+
+def _word_overlap(a: str, b: str) -> float:
+    """Share of the shorter sentence's words that the other sentence also has."""
+    wa, wb = set(a.lower().split()), set(b.lower().split())
+    return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
 def _looks_binary(text: str) -> bool:

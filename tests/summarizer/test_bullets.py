@@ -101,3 +101,9 @@ def test_shortening_never_goes_below_the_minimum():
 def test_no_ellipsis_and_no_mid_clause_cut():
     text = " ".join(["The long report lists"] + ["many findings"] * 30) + "."
     assert clean_bullet(text, target_words=10) == text
+
+
+def test_curly_apostrophe_clitics_and_a_stray_leading_quote_are_repaired():
+    assert clean_bullet("’ the ferry would n’t sail , and last year ’s fares rose .") == (
+        "The ferry wouldn’t sail, and last year’s fares rose."
+    )

@@ -98,3 +98,17 @@ def test_feature_list_is_complete():
     _, features = _features(RAW)
     for name in FORM_FREE_FEATURES:
         assert features.columns[name].shape == (5,)
+
+
+def test_a_sentence_repeating_a_chosen_one_is_a_duplicate():
+    from summarizer.extractive import select_mmr
+
+    texts = [
+        "Officials left the football gala early after a dance show.",
+        "Officials left the football gala early after a dance show by a star, a spokesman said.",
+        "The league will review its event planning next season.",
+    ]
+    vectors = np.eye(3)  # embeddings say: all different
+    scores = np.array([1.0, 0.9, 0.5])
+    assert select_mmr(scores, vectors, 2) == [0, 1]
+    assert select_mmr(scores, vectors, 2, texts) == [0, 2]
