@@ -24,7 +24,7 @@ from summarizer.bullets import clean_bullet
 from summarizer.language import detect_language
 from summarizer.sentences import clean_text, split_sentences
 
-ALL_BACKENDS = ["lead", "textrank", "lexrank", "centrality", "learned"]
+ALL_BACKENDS = ["lead", "textrank", "lexrank", "centrality", "learned", "learned-int8"]
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -75,7 +75,9 @@ def newsbot_k(ranker: str) -> Callable[[list[str], int], list[list[str]]]:
     from summarizer.config import SummarizerConfig
     from summarizer.extractive import ExtractiveSummarizer
 
-    summarizer = ExtractiveSummarizer(SummarizerConfig(ranker=ranker))
+    ranker, _, variant = ranker.partition("-")
+    config = SummarizerConfig(ranker=ranker, quantize_int8=variant == "int8")
+    summarizer = ExtractiveSummarizer(config)
 
     def run(texts: list[str], k: int) -> list[list[str]]:
         out = []
@@ -93,7 +95,7 @@ def backend_runner(name: str) -> Callable[[list[str], int], list[list[str]]]:
         return lead_k
     if name in ("textrank", "lexrank"):
         return lambda texts, k: sumy_k(texts, k, name)
-    if name in ("centrality", "learned"):
+    if name in ("centrality", "learned", "learned-int8"):
         return newsbot_k(name)
     raise SystemExit(f"unknown backend {name!r}; choose from {', '.join(ALL_BACKENDS)}")
 
@@ -104,6 +106,7 @@ LABELS = {
     "lexrank": "LexRank (sumy)",
     "centrality": "newsbot extractive, centrality",
     "learned": "newsbot extractive, learned",
+    "learned-int8": "newsbot extractive, learned, int8 encoder",
 }
 
 

@@ -66,5 +66,6 @@ class SummarizerConfig:
     batch_wait_ms: float = field(default=10.0, metadata=_range(0.0, 1000.0))
     #: Runner: seconds before one request is abandoned with a clear error.
     request_timeout: float = field(default=120.0, metadata=_range(1, 3600))
-    #: int8 dynamic quantization of Linear layers for CPU inference (abstractive backends).
+    #: int8 dynamic quantization of Linear layers for CPU inference (every model, incl. the
+    #: extractive sentence encoder: ~1.5x faster on AVX2, slightly less precise).
     quantize_int8: bool = False

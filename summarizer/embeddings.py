@@ -50,7 +50,14 @@ def resolve_model(name: str) -> str:
 class SentenceEncoder:
     """Encodes sentences into unit vectors; thread-safe, batched, padding-aware."""
 
-    def __init__(self, model: str = "", *, batch_size: int = 64, torch_threads: int = 0) -> None:
+    def __init__(
+        self,
+        model: str = "",
+        *,
+        batch_size: int = 64,
+        torch_threads: int = 0,
+        quantize_int8: bool = False,
+    ) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -70,6 +77,10 @@ class SentenceEncoder:
                 "the embedded all-MiniLM-L6-v2"
             ) from exc
         self._model.eval()
+        if quantize_int8:  # ~1.5x faster on AVX2 CPUs, at a small cost in embedding precision
+            from summarizer.runner import quantize_int8 as quantize
+
+            self._model = quantize(self._model)
         self._torch = torch
         self._lock = threading.Lock()
         self.batch_size = batch_size
