@@ -25,6 +25,7 @@ with warnings.catch_warnings():  # discord.py imports `audioop` (deprecated) for
     from discord.gateway import DiscordWebSocket
     from discord.http import Route
 
+from bot.adapters.background import BackgroundTasks
 from bot.adapters.discord_render import (
     ALLOWED_MENTIONS,
     Vote,
@@ -149,7 +150,6 @@ class DiscordAdapter:
         self.config = deps.config.discord
         #: Seconds in-flight summaries get to finish on shutdown before they are cut off.
         self.shutdown_grace = shutdown_grace
-        self._closing = False
         self._token = secret("DISCORD_TOKEN", required_for="discord.enabled")
         cls, options = client_class(self.config)
         self.client: discord.Client = cls(
@@ -159,7 +159,7 @@ class DiscordAdapter:
             **options,
         )
         self.tree = build_tree(self.client, self)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks("discord")
         self._gateway: asyncio.Task[None] | None = None
         self._api = contextlib.ExitStack()
 
@@ -218,13 +218,7 @@ class DiscordAdapter:
     async def close(self) -> None:
         """Let in-flight summaries finish briefly, cut off the rest (telling their users),
         then close the gateway and the HTTP session."""
-        self._closing = True
-        tasks = list(self._tasks)
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=self.shutdown_grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.drain(self.shutdown_grace)
         await self.client.close()
         if self._gateway is not None:
             try:
@@ -234,17 +228,7 @@ class DiscordAdapter:
         self._api.close()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        if self._closing:  # shutting down: take no new work
-            coro.close()
-            return
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("discord: handler failed", exc_info=task.exception())
+        self._tasks.spawn(coro)
 
     # --- messages: auto links and @mentions ---------------------------------------------------
 
@@ -387,7 +371,7 @@ class DiscordAdapter:
             except BotError as exc:
                 await say(exc.message)
             except asyncio.CancelledError:
-                if self._closing:  # shutdown outlived the grace period: say so, not silence
+                if self._tasks.closing:  # shutdown outlived the grace period: say so, not silence
                     await asyncio.wait_for(say(CUT_OFF), 5)
                 raise
             except Exception:  # noqa: BLE001 - one bad link must not kill the handler

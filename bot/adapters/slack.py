@@ -24,6 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.background import BackgroundTasks
 from bot.adapters.slack_render import (
     COMMAND_HELP,
     VOTE_DOWN,
@@ -99,8 +100,7 @@ class SlackAdapter:
             request_verification_enabled=self.config.mode == "http",
             process_before_response=True,
         )
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._closing = False
+        self._tasks = BackgroundTasks("slack")
         self._session: aiohttp.ClientSession | None = None
         self._socket: Any = None
         self.http: Any = None  # SlackHTTPServer in HTTP mode, once started
@@ -129,37 +129,22 @@ class SlackAdapter:
 
     async def close(self) -> None:
         """Stop taking requests, let in-flight summaries finish (briefly), then clean up."""
-        self._closing = True
+        self._tasks.closing = True
         if self.http is not None:
             await self.http.stop()
         if self._socket is not None:
             await self._socket.close_async()
-        await self.drain(self.shutdown_grace)
+        await self._tasks.drain(self.shutdown_grace)
         if self._session is not None:
             await self._session.close()
             self.client.session = None
 
     async def drain(self, grace: float | None = None) -> None:
         """Wait for background work; whatever is still running after `grace` s is cancelled."""
-        while self._tasks:
-            tasks = set(self._tasks)
-            _, pending = await asyncio.wait(tasks, timeout=grace)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.wait(grace)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        if self._closing:
-            coro.close()
-            return
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("slack background task failed", exc_info=task.exception())
+        self._tasks.spawn(coro)
 
     # --- listeners ---------------------------------------------------------------------------
 
@@ -320,7 +305,7 @@ class SlackAdapter:
             await self._report(chat, reply, exc)
             return
         except asyncio.CancelledError:
-            if self._closing:  # shutdown outlived the grace period: say so, don't go silent
+            if self._tasks.closing:  # shutdown outlived the grace period: say so, don't go silent
                 await asyncio.wait_for(self._post(reply, render_error(CUT_OFF)), 5)
             raise
         except Exception:
