@@ -60,6 +60,18 @@ class SummaryResult:
     truncated: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
+    def details(self) -> list[str]:
+        """The facts under a summary, for every platform: site · reading time · backend · ..."""
+        parts = [self.site or ""]
+        if self.reading_minutes:
+            parts.append(f"{self.reading_minutes} min read")
+        parts.append(self.backend)
+        if self.cached:
+            parts.append("cached")
+        if self.truncated:
+            parts.append("long article: summary covers the start")
+        return [p for p in parts if p]
+
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
         data["bullets"] = [asdict(b) for b in self.bullets]

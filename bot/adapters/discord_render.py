@@ -72,17 +72,10 @@ def _bullet_line(text: str, link: str | None) -> str:
 
 
 def footer_text(result: SummaryResult) -> str:
-    parts = [result.site or ""]
-    if result.reading_minutes:
-        parts.append(f"{result.reading_minutes} min read")
-    parts.append(result.backend)
-    if result.cached:
-        parts.append("cached")
-    if result.truncated:
-        parts.append("long article: summary covers the start")
-    if result.summary_id:
+    parts = result.details()
+    if result.summary_id:  # the vote buttons read the summary id back from here
         parts.append(f"id {result.summary_id}")
-    return clip(" · ".join(p for p in parts if p), FOOTER_LIMIT)
+    return clip(" · ".join(parts), FOOTER_LIMIT)
 
 
 def description(result: SummaryResult, limit: int = DESCRIPTION_LIMIT) -> str:

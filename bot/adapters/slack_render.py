@@ -143,15 +143,7 @@ def _pack(lines: list[str], limit: int) -> list[str]:
 
 
 def _context_text(result: SummaryResult) -> str:
-    parts = [result.site or ""]
-    if result.reading_minutes:
-        parts.append(f"{result.reading_minutes} min read")
-    parts.append(result.backend)
-    if result.cached:
-        parts.append("cached")
-    if result.truncated:
-        parts.append("long article: summarized the first part")
-    return " · ".join(p for p in parts if p)
+    return " · ".join(result.details())
 
 
 def _button(emoji: str, action_id: str, value: str, label: str) -> dict[str, Any]:
