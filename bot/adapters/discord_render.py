@@ -75,7 +75,9 @@ def footer_text(result: SummaryResult) -> str:
     parts = result.details()
     if result.summary_id:  # the vote buttons read the summary id back from here
         parts.append(f"id {result.summary_id}")
-    return clip(" · ".join(parts), FOOTER_LIMIT)
+    # footers render no markdown, but the site name is the page's own claim: defuse mentions
+    plain = discord.utils.escape_mentions(" · ".join(parts)).replace("<", "<\u200b")
+    return clip(plain, FOOTER_LIMIT)
 
 
 def description(result: SummaryResult, limit: int = DESCRIPTION_LIMIT) -> str:

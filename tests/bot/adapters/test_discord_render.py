@@ -115,3 +115,33 @@ async def test_vote_view_calls_its_handler():
     await view.vote_up.callback("interaction")
     await view.vote_down.callback("interaction")
     assert seen == [("interaction", "up"), ("interaction", "down")]
+
+
+# --- properties: whatever the article says, the embed fits and pings no one ---------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NASTY = st.sampled_from(
+    ["@everyone", "@here", "<@123456789012345678>", "<@&987654321098765432>", "<#42>",
+     "[x](https://evil.example)", "**", "`", "\\", "||", "\n", "ü", "🙂", " "]
+)  # fmt: skip
+_TEXT = st.lists(st.one_of(_NASTY, st.text(max_size=30)), max_size=60).map("".join)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bullets=st.lists(_TEXT, min_size=1, max_size=10), title=_TEXT, site=_TEXT)
+def test_any_article_text_fits_the_limits_and_cannot_mention(bullets, title, site):
+    import re
+
+    summary = result([b or "x" for b in bullets], title=title or None)
+    summary = SummaryResult(**{**summary.__dict__, "site": site or None})
+    embed = r.render_summary(summary)
+    assert len(embed.title or "") <= r.TITLE_LIMIT
+    assert len(embed.description or "") <= r.DESCRIPTION_LIMIT
+    assert len(embed.footer.text or "") <= r.FOOTER_LIMIT
+    assert len(embed) <= r.EMBED_TOTAL_LIMIT
+    for text in (embed.title or "", embed.description or "", embed.footer.text or ""):
+        # a live mention is "@everyone", "@here" or an unescaped <@id>, <@!id>, <@&id>, <#id>
+        assert not re.search(r"(?<!\\)<(@[!&]?|#)\d", text)
+        assert "@everyone" not in text and "@here" not in text
