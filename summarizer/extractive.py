@@ -58,7 +58,7 @@ class ExtractiveSummarizer:
             self.config.embedding_model,
             batch_size=self.config.batch_size,
             torch_threads=self.config.torch_threads,
-            quantize_int8=self.config.quantize_int8,
+            quantize_int8=self.config.embedding_int8,
         )
         self.scorer = scorer or load_scorer(
             self.config.ranker, getattr(self.encoder, "model_id", None)

@@ -156,6 +156,7 @@ class Verifier:
                     self.config.embedding_model,
                     batch_size=self.config.batch_size,
                     torch_threads=self.config.torch_threads,
+                    quantize_int8=self.config.embedding_int8,
                 )
             return self._encoder
 
