@@ -184,6 +184,16 @@ def convert_gguf(model_dir: str | Path, gguf_file: str, out_dir: str | Path) -> 
     out = Path(out_dir)
     tokenizer = AutoTokenizer.from_pretrained(model_dir, gguf_file=gguf_file)
     model = AutoModelForCausalLM.from_pretrained(model_dir, gguf_file=gguf_file)
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None:
+        # transformers 5.x keeps its GGUF quantizer on the model even after dequantizing, and
+        # save_pretrained refuses a model whose quantizer isn't serializable.
+        if getattr(quantizer, "packed_modules", None):
+            raise ModelLoadError(
+                f"{gguf_file} loaded with packed GGUF kernels, which can't be saved as "
+                "safetensors; convert in an environment without the `kernels` package"
+            )
+        quantizer.remove_quantization_config(model)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
