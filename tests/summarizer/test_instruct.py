@@ -155,3 +155,17 @@ def test_model_without_chat_template_is_a_load_error(tmp_path):
     path = build_tiny_llama(tmp_path / "plain", chat=False)
     with pytest.raises(ModelLoadError, match="no chat template"):
         load_summarizer(SummarizerConfig(backend="instruct", model=str(path)))
+
+
+def test_prose_without_markers_is_split_into_sentence_bullets():
+    # what small models often do instead of a list
+    output = (
+        "Residents of the town voted on Thursday to build a tidal desalination plant. "
+        "The plant would supply drinking water to 40,000 people by 2029.\n\n"
+        "Fishermen fear the turbines will harm crab grounds in the bay."
+    )
+    assert parse_bullets(output, 3) == [
+        "Residents of the town voted on Thursday to build a tidal desalination plant.",
+        "The plant would supply drinking water to 40,000 people by 2029.",
+        "Fishermen fear the turbines will harm crab grounds in the bay.",
+    ]
