@@ -95,10 +95,15 @@ def parse_bullets(output: str, bullets: int) -> list[str]:
     if marked:
         candidates = marked
     else:
-        # No markers: prose. Its sentences are the candidates (a preamble ends in ":", so a
-        # line that doesn't end like a sentence is dropped first).
-        prose = [line for line in lines if line.endswith((".", "!", "?", "\u3002"))]
-        candidates = [s.text for line in prose for s in split_sentences(line)]
+        # No markers: prose. Its complete sentences are the candidates; a preamble line (ends
+        # in ":") and a sentence cut off by the token limit (no final stop) are not.
+        prose = [line for line in lines if not line.endswith(":")]
+        candidates = [
+            s.text
+            for line in prose
+            for s in split_sentences(line)
+            if s.text.endswith((".", "!", "?", "\u3002", '."', '?"', '!"', ".”"))
+        ]
     cleaned = []
     for candidate in candidates:
         text = re.sub(r"^\*\*(.+?)\*\*:?\s*", r"\1: ", candidate).strip()  # markdown bold lead

@@ -169,3 +169,15 @@ def test_prose_without_markers_is_split_into_sentence_bullets():
         "The plant would supply drinking water to 40,000 people by 2029.",
         "Fishermen fear the turbines will harm crab grounds in the bay.",
     ]
+
+
+def test_prose_cut_off_by_the_token_limit_keeps_only_complete_sentences():
+    output = (
+        "Here is the summary:\n"
+        "The council approved the harbour budget on Monday after a long debate. "
+        "Work on the new sea wall starts in May and should take two years. The mayor said"
+    )
+    assert parse_bullets(output, 3) == [
+        "The council approved the harbour budget on Monday after a long debate.",
+        "Work on the new sea wall starts in May and should take two years.",
+    ]
