@@ -46,7 +46,7 @@ async def main(requests: int, max_queue: int, runner_queue: int | None) -> dict[
 
         async def send(i: int, text: str) -> float:
             channel = f"C{i:04d}"
-            ack, status = await post_command(
+            ack, status, _ = await post_command(
                 session, bot.url, text, user=f"U{i:04d}", channel=channel,
                 response_url=fake.response_url(f"{channel}-r"),
             )  # fmt: skip

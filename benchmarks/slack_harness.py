@@ -217,15 +217,17 @@ async def post_command(
     user: str,
     channel: str,
     response_url: str,
-) -> tuple[float, int]:
-    """One signed `/summarize`: (ack latency, i.e. the HTTP response time in s, HTTP status)."""
+) -> tuple[float, int, str]:
+    """One signed `/summarize`: (ack latency in s, HTTP status, response body).
+
+    The body is the ack; for some requests (e.g. "already summarized here") it is the answer."""
     body = command_body(escape(text), user=user, channel=channel, response_url=response_url)
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
     started = time.perf_counter()
     async with session.post(url, data=body.encode(), headers=headers) as resp:
-        await resp.read()
+        text = await resp.text()
         status = resp.status
-    return time.perf_counter() - started, status
+    return time.perf_counter() - started, status, text
 
 
 def answer_kind(call: Call) -> str | None:

@@ -82,7 +82,7 @@ async def main(minutes: float, clients: int, link_share: float, pages_n: int, se
             sent[channel] += 1
             answer = fake.expect(channel)
             at = time.monotonic()
-            ack, status = await post_command(
+            ack, status, body = await post_command(
                 session, bot.url, text, user=user, channel=channel,
                 response_url=fake.response_url(f"{channel}-{seq}"),
             )  # fmt: skip
@@ -90,6 +90,11 @@ async def main(minutes: float, clients: int, link_share: float, pages_n: int, se
             if status != 200:  # Slack would show the user "dispatch_failed": no answer
                 http_errors[status] += 1
                 fake.forget(channel)
+                return True
+            if "Summarizing" not in body:  # answered in the ack itself (e.g. "already here")
+                fake.forget(channel)
+                fake.answers[channel] += 1
+                fake.kinds["in_ack"] += 1
                 return True
             try:
                 await asyncio.wait_for(answer, ANSWER_TIMEOUT)
@@ -163,6 +168,7 @@ async def main(minutes: float, clients: int, link_share: float, pages_n: int, se
             "drained_after_s": drained,
             "summaries": fake.kinds["summary"],
             "already_here": fake.kinds["already"],
+            "answered_in_ack": fake.kinds["in_ack"],
             "other_answers": fake.kinds["other"],
             "lost": lost,
             "http_errors": dict(http_errors),
