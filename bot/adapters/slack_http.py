@@ -7,10 +7,14 @@ and timestamp (401 otherwise) before any listener runs. `/healthz` is for load b
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +51,22 @@ class SlackHTTPServer:
 
     async def _events(self, request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
+        _parse_forms_mentioning_payload(bolt_request)
         bolt_response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def _healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
+
+
+def _parse_forms_mentioning_payload(bolt_request: AsyncBoltRequest) -> None:
+    """slack_bolt (1.30) reads any form body containing the word "payload" as an
+    interactivity payload, so a /summarize paste that mentions it would vanish unanswered;
+    re-parse such a form as the plain fields it is."""
+    raw = bolt_request.raw_body
+    if bolt_request.body or not raw or raw.startswith("{") or "payload" not in raw:
+        return
+    fields = dict(parse_qsl(raw, keep_blank_values=True))
+    if fields and "payload" not in fields:
+        bolt_request.body = fields
+        bolt_request.context = build_async_context(AsyncBoltContext({}), fields)

@@ -309,6 +309,18 @@ async def test_command_with_pasted_text_private(make_bot, fake):
     assert "Harbor town votes" in blocks_text(resp)
 
 
+async def test_command_text_mentioning_payload_is_still_answered(make_bot, fake):
+    # slack_bolt on its own reads any form containing "payload" as an interactivity payload
+    bot = await make_bot()
+    pasted = SAMPLE_TEXT.replace("&", "&amp;") + " The payload of the rocket was a weather probe."
+    body = command_body(f"private {pasted}", response_url=fake.response_url())
+    status, _, _ = await bot.send(body, form=True)
+    assert status == 200
+    await bot.settle()
+    (resp,) = fake.of("respond")
+    assert "Harbor town votes" in blocks_text(resp)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
