@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -31,8 +32,14 @@ def build_summarizer(config: Config) -> Summarizer:
         backend = load_summarizer(config.summarizer)
     except ModelLoadError as exc:
         raise ConfigError(f"summarizer backend {config.summarizer.backend!r}: {exc}") from exc
-    # one worker thread owns the model; requests arriving together are batched into one call
-    return BatchingRunner.from_config(backend, config.summarizer, on_batch=METRICS.observe_batch)
+    # one worker thread owns the model; requests arriving together are batched into one call.
+    # The core's [service] limits decide what is "busy", so the runner's queue must not be
+    # the smaller one.
+    limits = config.service
+    waiting = limits.max_queue + limits.max_concurrent_summaries
+    queue_size = max(config.summarizer.queue_size, waiting)
+    runner_config = dataclasses.replace(config.summarizer, queue_size=queue_size)
+    return BatchingRunner.from_config(backend, runner_config, on_batch=METRICS.observe_batch)
 
 
 @asynccontextmanager

@@ -230,3 +230,21 @@ async def test_concurrent_requests_share_one_model_batch_through_the_runner(make
     assert sum(inner.batch_sizes) == 6 and max(inner.batch_sizes) >= 5
     for i, result in enumerate(results):  # each caller got its own article's summary back
         assert f"Town{i}" in " ".join(b.text for b in result.bullets)
+
+
+def test_runner_queue_is_never_smaller_than_the_service_queue(monkeypatch):
+    """Overload is decided by [service] max_queue: the model runner must accept that many."""
+    import bot.runtime
+    from bot.config import ServiceConfig
+    from summarizer import SummarizerConfig
+
+    monkeypatch.setattr(bot.runtime, "load_summarizer", lambda config: FakeSummarizer())
+    config = Config(
+        summarizer=SummarizerConfig(queue_size=8),
+        service=ServiceConfig(max_queue=100, max_concurrent_summaries=2),
+    )
+    runner = bot.runtime.build_summarizer(config)
+    try:
+        assert runner._queue.maxsize == 102
+    finally:
+        runner.close()
