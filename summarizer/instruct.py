@@ -15,16 +15,22 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from summarizer.base import ModelLoadError, SummarizerError, Summary
+from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
 from summarizer.config import SummarizerConfig
 from summarizer.faithfulness import Verifier
-from summarizer.prompting import Article, ParseError, build_messages, parse_bullets, prepare_article
+from summarizer.prompting import (
+    Article,
+    ParseError,
+    build_messages,
+    parse_bullets,
+    prepare_articles,
+)
 from summarizer.runner import load_pretrained, model_window
 
 log = logging.getLogger(__name__)
 
 
-class InstructSummarizer:
+class InstructSummarizer(BatchFirst):
     """Instruct backend; thread-safe (generate calls are serialized on one lock)."""
 
     name = "instruct"
@@ -48,23 +54,12 @@ class InstructSummarizer:
         self.generate_calls: list[int] = []
         self._lock = threading.Lock()
 
-    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
-        result = self.summarize_many([text], max_bullets=max_bullets, language=language)[0]
-        if isinstance(result, SummarizerError):
-            raise result
-        return result
-
     def summarize_many(
         self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
     ) -> list[Summary | SummarizerError]:
         """Summaries in input order; one bad text yields its error, not a failed batch."""
         started = time.perf_counter()
-        articles: list[Article | SummarizerError] = []
-        for text in texts:
-            try:
-                articles.append(prepare_article(text, self.config.max_input_chars, language))
-            except SummarizerError as exc:
-                articles.append(exc)
+        articles = prepare_articles(texts, self.config.max_input_chars, language)
         live = [a for a in articles if isinstance(a, Article)]
         fitted = [self.fit(a, max_bullets) for a in live]
         prompts = [

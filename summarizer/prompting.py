@@ -7,9 +7,10 @@ system message says its content is data, so "ignore previous instructions" in a 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.base import InputError
+from summarizer.base import InputError, SummarizerError
 from summarizer.bullets import clean_bullet
 from summarizer.language import detect_language
 from summarizer.sentences import Sentence, clean_text, split_sentences
@@ -63,6 +64,19 @@ def prepare_article(text: str, max_chars: int, language: str | None = None) -> A
     if not sentences:
         raise InputError("I couldn't find any sentences to summarize in this text.")
     return Article(text, lang, sentences, truncated)
+
+
+def prepare_articles(
+    texts: Sequence[str], max_chars: int, language: str | None = None
+) -> list[Article | SummarizerError]:
+    """`prepare_article` for each text; a bad text becomes its error, not a failed batch."""
+    out: list[Article | SummarizerError] = []
+    for text in texts:
+        try:
+            out.append(prepare_article(text, max_chars, language))
+        except SummarizerError as exc:
+            out.append(exc)
+    return out
 
 
 def language_name(code: str | None) -> str:

@@ -19,10 +19,16 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from summarizer.base import ModelLoadError, SummarizerError, Summary
+from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
 from summarizer.config import SummarizerConfig
 from summarizer.faithfulness import Verifier
-from summarizer.prompting import Article, ParseError, build_messages, parse_bullets, prepare_article
+from summarizer.prompting import (
+    Article,
+    ParseError,
+    build_messages,
+    parse_bullets,
+    prepare_articles,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,7 @@ class RemoteError(SummarizerError):
     """The remote endpoint failed; the message is fit for a chat user."""
 
 
-class RemoteSummarizer:
+class RemoteSummarizer(BatchFirst):
     """Remote backend; thread-safe. Call `close()` on shutdown."""
 
     name = "remote"
@@ -69,12 +75,6 @@ class RemoteSummarizer:
         self._thread.start()
         self._closed = False
 
-    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
-        result = self.summarize_many([text], max_bullets=max_bullets, language=language)[0]
-        if isinstance(result, SummarizerError):
-            raise result
-        return result
-
     def summarize_many(
         self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
     ) -> list[Summary | SummarizerError]:
@@ -82,12 +82,7 @@ class RemoteSummarizer:
         if self._closed:
             raise SummarizerError("The summarizer is shutting down; try again in a moment.")
         started = time.perf_counter()
-        prepared: list[Article | SummarizerError] = []
-        for text in texts:
-            try:
-                prepared.append(prepare_article(text, self.config.max_input_chars, language))
-            except SummarizerError as exc:
-                prepared.append(exc)
+        prepared = prepare_articles(texts, self.config.max_input_chars, language)
         futures = {
             i: asyncio.run_coroutine_threadsafe(
                 self._complete(build_messages(a.text, max_bullets, a.language)), self._loop

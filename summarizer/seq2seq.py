@@ -13,10 +13,10 @@ import threading
 import time
 from collections.abc import Sequence
 
-from summarizer.base import SummarizerError, Summary
+from summarizer.base import BatchFirst, SummarizerError, Summary
 from summarizer.config import SummarizerConfig
 from summarizer.faithfulness import Verifier
-from summarizer.prompting import Article, dedupe, prepare_article
+from summarizer.prompting import Article, dedupe, prepare_articles
 from summarizer.runner import load_pretrained, model_window
 from summarizer.sentences import split_sentences
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 MAX_REDUCE_ROUNDS = 3
 
 
-class Seq2SeqSummarizer:
+class Seq2SeqSummarizer(BatchFirst):
     """Seq2seq backend; thread-safe (generate calls are serialized on one lock)."""
 
     name = "seq2seq"
@@ -48,23 +48,12 @@ class Seq2SeqSummarizer:
         self.generate_calls: list[int] = []
         self._lock = threading.Lock()
 
-    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
-        result = self.summarize_many([text], max_bullets=max_bullets, language=language)[0]
-        if isinstance(result, SummarizerError):
-            raise result
-        return result
-
     def summarize_many(
         self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
     ) -> list[Summary | SummarizerError]:
         """Summaries in input order; one bad text yields its error, not a failed batch."""
         started = time.perf_counter()
-        articles: list[Article | SummarizerError] = []
-        for text in texts:
-            try:
-                articles.append(prepare_article(text, self.config.max_input_chars, language))
-            except SummarizerError as exc:
-                articles.append(exc)
+        articles = prepare_articles(texts, self.config.max_input_chars, language)
         live = [i for i, a in enumerate(articles) if isinstance(a, Article)]
         chunks = {i: self.chunk([s.text for s in articles[i].sentences]) for i in live}
         split_time = time.perf_counter() - started
