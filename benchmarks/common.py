@@ -99,8 +99,13 @@ def rouge(summary_sentences: list[str], reference: str) -> tuple[float, float, f
 SHARD = 256
 
 
-def cached_embeddings(dataset: str, split: str, encoder_factory, limit: int | None = None):
+def cached_embeddings(
+    dataset: str, split: str, encoder_factory, limit: int | None = None, settings: str = ""
+):
     """(article, text, sentences, vectors) per article; embeddings cached on disk in shards.
+
+    `settings` names the encoder configuration (e.g. "int8-t64") and is part of the cache
+    key, so embeddings from different encoder settings never mix.
 
     Sentences are split exactly as the summarizer splits them (same cleaning, language and
     MAX_SENTENCES cap), so features computed from them match what the ranker sees at run time.
@@ -120,7 +125,8 @@ def cached_embeddings(dataset: str, split: str, encoder_factory, limit: int | No
             prepared.append((art, text, sents))
         counts = np.array([len(p[2]) for p in prepared])
         key = hashlib.sha1("|".join(a.id for a, _, _ in prepared).encode()).hexdigest()[:12]
-        path = CACHE_DIR / f"{dataset}-{key}.npz"
+        name = f"{dataset}-{settings}-{key}" if settings else f"{dataset}-{key}"
+        path = CACHE_DIR / f"{name}.npz"
         vectors = None
         if path.exists():
             blob = np.load(path, allow_pickle=False)
