@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=16, help="texts per summarize_many call")
     parser.add_argument("--ranker", default="learned", choices=["learned", "centrality"])
     parser.add_argument("--bullets", type=int, default=3)
+    parser.add_argument("--fp32", action="store_true", help="unquantized sentence encoder")
     args = parser.parse_args(argv)
 
     texts = [
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     from summarizer.extractive import ExtractiveSummarizer
 
     imported = time.perf_counter()
-    summarizer = ExtractiveSummarizer(SummarizerConfig(ranker=args.ranker))
+    config = SummarizerConfig(ranker=args.ranker, embedding_int8=not args.fp32)
+    summarizer = ExtractiveSummarizer(config)
     loaded = time.perf_counter()
 
     for text in texts[:2]:  # warm-up
