@@ -7,6 +7,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from bot.logs import request_context
+
 log = logging.getLogger(__name__)
 
 
@@ -26,7 +28,8 @@ class BackgroundTasks:
         if self.closing:  # shutting down: take no new work
             coro.close()
             return
-        task = asyncio.create_task(coro)
+        with request_context():  # the task copies this context: its logs carry one request id
+            task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._done)
 

@@ -37,6 +37,7 @@ from bot.adapters.discord_render import (
 )
 from bot.config import Config, DiscordConfig, secret
 from bot.errors import BotError, ConfigError
+from bot.observability import METRICS
 from bot.policy import ChatEvent, Plan, Trigger
 from bot.service import SummaryResult
 
@@ -257,8 +258,9 @@ class DiscordAdapter:
             return
         if plan.already_posted:
             await self._reply(message, content=already_posted_text(plan.already_posted))
-        for link, result in await self._summaries(plan, {}, say):
-            reply = await self._reply(message, embed=render_summary(result), view=_votes())
+        for link, result in await self._summaries(plan, {}, say, event.trigger):
+            with METRICS.time_stage("post"):
+                reply = await self._reply(message, embed=render_summary(result), view=_votes())
             if reply is not None and link:
                 await self.deps.policy.remember_post(event, link, reply.jump_url)
 
@@ -306,8 +308,9 @@ class DiscordAdapter:
         if not plan.has_work:
             await reply.notice(already_posted_text(plan.already_posted))
             return
-        for link, result in await self._summaries(plan, options, reply.notice):
-            sent = await reply.summary(render_summary(result))
+        for link, result in await self._summaries(plan, options, reply.notice, event.trigger):
+            with METRICS.time_stage("post"):
+                sent = await reply.summary(render_summary(result))
             if sent is not None and link and not private:
                 await self.deps.policy.remember_post(event, link, sent.jump_url)
         if plan.already_posted:
@@ -356,7 +359,7 @@ class DiscordAdapter:
         return None
 
     async def _summaries(
-        self, plan: Plan, options: dict[str, Any], say: Any
+        self, plan: Plan, options: dict[str, Any], say: Any, trigger: Trigger
     ) -> list[tuple[str | None, SummaryResult]]:
         """Summaries for the plan's links (or text); each failure is told via `say`."""
         service, out = self.deps.service, []
@@ -368,13 +371,17 @@ class DiscordAdapter:
         for link, job in jobs:
             try:
                 out.append((link, await job()))
+                METRICS.request("discord", trigger.value, "ok")
             except BotError as exc:
+                METRICS.request("discord", trigger.value, exc.kind)
                 await say(exc.message)
             except asyncio.CancelledError:
+                METRICS.request("discord", trigger.value, "cut_off")
                 if self._tasks.closing:  # shutdown outlived the grace period: say so, not silence
                     await asyncio.wait_for(say(CUT_OFF), 5)
                 raise
             except Exception:  # noqa: BLE001 - one bad link must not kill the handler
+                METRICS.request("discord", trigger.value, "error")
                 log.exception("discord: summary failed")
                 await say("Something went wrong while summarizing that. Please try again later.")
         return out

@@ -40,6 +40,7 @@ from bot.adapters.slack_render import (
 )
 from bot.config import secret
 from bot.errors import BlockedURLError, BotError, RateLimited, UsageError
+from bot.observability import METRICS
 from bot.policy import ChatEvent, Plan, Trigger
 from bot.runtime import Deps
 from bot.service import SummaryResult
@@ -302,18 +303,23 @@ class SlackAdapter:
             else:
                 result = await self._summarize_text(text, options)
         except BotError as exc:
+            METRICS.request("slack", chat.trigger.value, exc.kind)
             await self._report(chat, reply, exc)
             return
         except asyncio.CancelledError:
+            METRICS.request("slack", chat.trigger.value, "cut_off")
             if self._tasks.closing:  # shutdown outlived the grace period: say so, don't go silent
                 await asyncio.wait_for(self._post(reply, render_error(CUT_OFF)), 5)
             raise
         except Exception:
+            METRICS.request("slack", chat.trigger.value, "error")
             log.exception("summary failed in %s", chat.channel)
             if chat.trigger.explicit:
                 await self._post(reply, render_error("Something went wrong on my side; sorry."))
             return
-        ts = await self._post(reply, render_summary(result))
+        METRICS.request("slack", chat.trigger.value, "ok")
+        with METRICS.time_stage("post"):
+            ts = await self._post(reply, render_summary(result))
         if url and ts:
             permalink = await self._permalink(reply.channel, ts)
             if permalink:

@@ -134,10 +134,18 @@ def blocks_text(call) -> str:
 
 
 async def test_link_in_auto_channel_gets_one_threaded_summary_with_blocks(make_bot, pages, fake):
+    from bot.observability import METRICS
+
+    def counted() -> float:
+        labels = {"platform": "slack", "trigger": "auto", "outcome": "ok"}
+        return METRICS.registry.get_sample_value("newsbot_requests_total", labels) or 0.0
+
+    before = counted()
     bot = await make_bot()
     url = f"{pages.base}/story"
     assert await bot.event(msg(AUTO, f"worth a read <{url}>")) == 200
     await bot.settle()
+    assert counted() == before + 1  # /metrics counts requests by platform, trigger, outcome
     (post,) = fake.of("chat.postMessage")
     args = post.args
     assert args["channel"] == AUTO and args["thread_ts"] == "1700000001.000100"
