@@ -112,7 +112,6 @@ class SummaryService:
         self._extract_pool = ThreadPoolExecutor(2, "newsbot-extract")
         self._waiting = 0
         self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
-        self.counters: dict[str, int] = {"fetches": 0, "summaries": 0, "cache_hits": 0}
         METRICS.track_queue_depth(lambda: self._waiting)
 
     # --- public API ---------------------------------------------------------------------------
@@ -204,7 +203,6 @@ class SummaryService:
     ) -> SummaryResult:
         try:
             started = time.perf_counter()
-            self.counters["fetches"] += 1
             page = await self.fetcher.fetch(url)
             fetched = time.perf_counter()
             if page.kind == "html":
@@ -241,7 +239,6 @@ class SummaryService:
         )
         if not result_bullets:
             raise SummarizeError("I couldn't find anything worth summarizing in that text.")
-        self.counters["summaries"] += 1
         METRICS.observe_timings(timings)
         return SummaryResult(
             bullets=result_bullets,
@@ -307,7 +304,6 @@ class SummaryService:
             raise err(entry.payload.get("message", "That link failed a moment ago."))
         if entry.payload.get("version") != PAYLOAD_VERSION:
             return None
-        self.counters["cache_hits"] += 1
         return SummaryResult.from_payload(entry.payload, cached=True)
 
     async def _cache_put(self, key: str, result: SummaryResult) -> None:
