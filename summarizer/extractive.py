@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from summarizer.base import Bullet, InputError, SummarizerError, Summary
+from summarizer.base import Bullet, SummarizerError, Summary
 from summarizer.bullets import clean_bullet
 from summarizer.config import SummarizerConfig
 from summarizer.embeddings import SentenceEncoder
-from summarizer.language import detect_language
+from summarizer.prompting import prepare_article
 from summarizer.ranking import Scorer, load_scorer, sentence_features
-from summarizer.sentences import Sentence, clean_text, split_sentences
+from summarizer.sentences import Sentence
 
 #: Only this many leading sentences are embedded and ranked: news puts the story up front,
 #: and it bounds the work per article.
@@ -102,21 +102,11 @@ class ExtractiveSummarizer:
 
     def _prepare(self, text: str, language: str | None) -> _Prepared:
         started = time.perf_counter()
-        if not isinstance(text, str):
-            raise InputError("Expected text to summarize.")
-        text = clean_text(text)
-        if not text.strip():
-            raise InputError("There is no text to summarize.")
-        if _looks_binary(text):
-            raise InputError("This doesn't look like text (binary or undecodable data).")
-        truncated = len(text) > self.config.max_input_chars
-        if truncated:
-            text = text[: self.config.max_input_chars]
-        lang = language or detect_language(text)
-        sentences = split_sentences(text, lang)
-        if not sentences:
-            raise InputError("I couldn't find any sentences to summarize in this text.")
-        return _Prepared(text, sentences, lang, truncated, {"split": time.perf_counter() - started})
+        article = prepare_article(text, self.config.max_input_chars, language)
+        timings = {"split": time.perf_counter() - started}
+        return _Prepared(
+            article.text, article.sentences, article.language, article.truncated, timings
+        )
 
     def _rank(self, doc: _Prepared, vectors: np.ndarray, max_bullets: int) -> Summary:
         started = time.perf_counter()
@@ -175,9 +165,3 @@ def _word_overlap(a: str, b: str) -> float:
     """Share of the shorter sentence's words that the other sentence also has."""
     wa, wb = set(a.lower().split()), set(b.lower().split())
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:20_000]
-    odd = sum(1 for ch in sample if ch == "\ufffd" or (not ch.isprintable() and ch not in "\n\t"))
-    return odd > 0.1 * len(sample)

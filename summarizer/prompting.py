@@ -56,6 +56,8 @@ def prepare_article(text: str, max_chars: int, language: str | None = None) -> A
     text = clean_text(text)
     if not text.strip():
         raise InputError("There is no text to summarize.")
+    if _looks_binary(text):
+        raise InputError("This doesn't look like text (binary or undecodable data).")
     truncated = len(text) > max_chars
     if truncated:
         text = text[:max_chars]
@@ -64,6 +66,12 @@ def prepare_article(text: str, max_chars: int, language: str | None = None) -> A
     if not sentences:
         raise InputError("I couldn't find any sentences to summarize in this text.")
     return Article(text, lang, sentences, truncated)
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20_000]
+    odd = sum(1 for ch in sample if ch == "\ufffd" or (not ch.isprintable() and ch not in "\n\t"))
+    return odd > 0.1 * len(sample)
 
 
 def prepare_articles(
