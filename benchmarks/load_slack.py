@@ -29,29 +29,46 @@ from slack_harness import (
     pct,
     post_command,
     print_table,
+    send_signed,
+    signed_command,
 )
 
 
-async def main(requests: int, max_queue: int, runner_queue: int | None) -> dict[str, object]:
+async def main(
+    requests: int,
+    max_queue: int,
+    runner_queue: int | None,
+    isolation: str = "process",
+    profile: str = "",
+) -> dict[str, object]:
     texts = articles(requests)
     async with AsyncExitStack() as stack:
         fake = await CountingSlack().start()
         stack.push_async_callback(fake.stop)
         bot = await BotHandle.start(
-            BotSettings(fake.api_url, max_queue=max_queue, runner_queue=runner_queue)
+            BotSettings(
+                fake.api_url, max_queue=max_queue, runner_queue=runner_queue,
+                isolation=isolation, profile_path=profile,
+            )  # fmt: skip
         )
+        stack.callback(bot.kill)
         session = await stack.enter_async_context(
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         )
 
-        async def send(i: int, text: str) -> float:
-            channel = f"C{i:04d}"
-            ack, status, _ = await post_command(
-                session, bot.url, text, user=f"U{i:04d}", channel=channel,
-                response_url=fake.response_url(f"{channel}-r"),
+        # Slack builds and signs each request on its side: prepare the burst before the clock
+        requests_ = [
+            signed_command(
+                text, user=f"U{i:04d}", channel=f"C{i:04d}",
+                response_url=fake.response_url(f"C{i:04d}-r"),
             )  # fmt: skip
+            for i, text in enumerate(texts)
+        ]
+
+        async def send(i: int) -> float:
+            ack, status, _ = await send_signed(session, bot.url, requests_[i])
             if status != 200:
-                raise RuntimeError(f"{channel}: HTTP {status}")
+                raise RuntimeError(f"C{i:04d}: HTTP {status}")
             return ack
 
         # warm-up: auth.test, language model, first summary
@@ -67,7 +84,7 @@ async def main(requests: int, max_queue: int, runner_queue: int | None) -> dict[
 
         bot.measure()
         t0 = time.monotonic()
-        acks = await asyncio.gather(*(send(i, t) for i, t in enumerate(texts)))
+        acks = await asyncio.gather(*(send(i) for i in range(requests)))
         acked = time.monotonic() - t0
         await fake.wait_answers(requests, 900)  # a shortfall is counted as lost below
         data = await bot.finish()
@@ -79,6 +96,7 @@ async def main(requests: int, max_queue: int, runner_queue: int | None) -> dict[
             print(f"non-summary answer (x{n}):", text)
         return {
             "summarizer": bot.runner,
+            "isolation": isolation,
             "requests": requests,
             "ack_p50_ms": statistics.median(acks) * 1000,
             "ack_p99_ms": pct(acks, 99) * 1000,
@@ -107,8 +125,14 @@ if __name__ == "__main__":
         help="summarizer.queue_size of the batching runner (default: --max-queue; the config "
         "default of 32 turns most of a 100-request burst into 'busy' answers)",
     )  # fmt: skip
+    parser.add_argument(
+        "--isolation", choices=["process", "thread"], default="process",
+        help="summarizer.isolation: the model in a child process (default) or in the bot's",
+    )  # fmt: skip
+    parser.add_argument("--profile", default="", help="write a cProfile of the bot's event loop")
     args = parser.parse_args()
     runner_queue = args.runner_queue or args.max_queue
-    print_table(asyncio.run(main(args.requests, args.max_queue, runner_queue)))
+    result = main(args.requests, args.max_queue, runner_queue, args.isolation, args.profile)
+    print_table(asyncio.run(result))
     print(f"\nmachine: {machine()}")
     print("rerun: HF_HUB_OFFLINE=1 python benchmarks/load_slack.py " + " ".join(sys.argv[1:]))

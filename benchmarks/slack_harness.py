@@ -11,6 +11,7 @@ pipe: the bot sends its port and pid, then measures event-loop lag between "meas
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import multiprocessing
 import os
 import platform
@@ -100,9 +101,13 @@ class BotSettings:
     #: summarizer.queue_size / max_batch_requests of the batching runner (None: defaults)
     runner_queue: int | None = None
     max_batch: int | None = None
+    #: summarizer.isolation: the model in a child process (the default) or a thread
+    isolation: str = "process"
     #: a local page server the bot may fetch from (port), or 0 for none
     page_port: int = 0
     extra_env: dict[str, str] = field(default_factory=dict)
+    #: write a cProfile of the bot process's measured phase here ("" = no profiling)
+    profile_path: str = ""
 
 
 def bot_process(conn: Connection, settings: BotSettings) -> None:
@@ -121,11 +126,12 @@ def bot_config(settings: BotSettings) -> Any:
     )
     from summarizer import SummarizerConfig
 
-    runner: dict[str, int] = {}
+    runner: dict[str, Any] = {}
     if settings.runner_queue:
         runner["queue_size"] = settings.runner_queue
     if settings.max_batch:
         runner["max_batch_requests"] = settings.max_batch
+    runner["isolation"] = settings.isolation
     fetch = FetchConfig()
     if settings.page_port:
         fetch = FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(settings.page_port,))
@@ -159,14 +165,22 @@ async def _bot(conn: Connection, settings: BotSettings) -> None:
         adapter = SlackAdapter(deps, shutdown_grace=600)
         await adapter.start()
         try:
-            conn.send((adapter.http.port, os.getpid(), type(deps.service.summarizer).__name__))
+            runner = deps.service.summarizer
+            model_pid = getattr(getattr(runner, "inner", None), "pid", None)  # process isolation
+            conn.send((adapter.http.port, os.getpid(), model_pid, type(runner).__name__))
             await loop.run_in_executor(None, conn.recv)  # "measure"
+            profiler = cProfile.Profile() if settings.profile_path else None
+            if profiler is not None:
+                profiler.enable()
             lag: list[float] = []
             stop = asyncio.Event()
             monitor = asyncio.create_task(loop_lag(lag, stop))
             await loop.run_in_executor(None, conn.recv)  # "done"
             stop.set()
             await monitor
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(settings.profile_path)
             batches = list(getattr(deps.service.summarizer, "batches", []))
             conn.send({"lag": lag, "batches": batches})
         finally:
@@ -174,20 +188,42 @@ async def _bot(conn: Connection, settings: BotSettings) -> None:
 
 
 class BotHandle:
-    """The spawned bot: `url` of its Slack endpoint, `pid` for RSS."""
+    """The spawned bot: `url` of its Slack endpoint; its pid and its model process's for RSS."""
 
-    def __init__(self, proc: BaseProcess, conn: Connection, port: int, pid: int, runner: str):
-        self.proc, self.conn, self.pid, self.runner = proc, conn, pid, runner
+    def __init__(
+        self, proc: BaseProcess, conn: Connection, port: int, pids: tuple[int, ...], runner: str
+    ) -> None:
+        self.proc, self.conn, self.pids, self.runner = proc, conn, pids, runner
         self.url = f"http://127.0.0.1:{port}/slack/events"
+
+    def rss_mb(self) -> float:
+        """Resident memory of the bot and its model process together, in MiB."""
+        return sum(rss_mb(pid) for pid in self.pids)
 
     @classmethod
     async def start(cls, settings: BotSettings) -> BotHandle:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=bot_process, args=(child, settings), daemon=True)
+        # not a daemon: the bot starts its own model process, as `newsbot run` does
+        proc = ctx.Process(target=bot_process, args=(child, settings))
         proc.start()
-        port, pid, runner = await asyncio.get_running_loop().run_in_executor(None, parent.recv)
-        return cls(proc, parent, port, pid, runner)
+        child.close()
+        try:
+            port, pid, model_pid, runner = await asyncio.get_running_loop().run_in_executor(
+                None, parent.recv
+            )
+        except EOFError:
+            proc.join(5)
+            raise RuntimeError(
+                f"the bot process failed to start (exit code {proc.exitcode})"
+            ) from None
+        return cls(proc, parent, port, (pid, model_pid) if model_pid else (pid,), runner)
+
+    def kill(self) -> None:
+        """Stop the bot process if it is still running (e.g. the benchmark failed midway)."""
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
 
     def measure(self) -> None:
         self.conn.send("measure")
@@ -221,10 +257,27 @@ async def post_command(
     """One signed `/summarize`: (ack latency in s, HTTP status, response body).
 
     The body is the ack; for some requests (e.g. "already summarized here") it is the answer."""
+    request = signed_command(text, user=user, channel=channel, response_url=response_url)
+    return await send_signed(session, url, request)
+
+
+def signed_command(
+    text: str, *, user: str, channel: str, response_url: str
+) -> tuple[bytes, dict[str, str]]:
+    """The form body and headers Slack would send for `/summarize text` (signing is Slack's
+    work, so a burst can be prepared before the clock starts)."""
     body = command_body(escape(text), user=user, channel=channel, response_url=response_url)
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SECRET, body)}
+    return body.encode(), headers
+
+
+async def send_signed(
+    session: aiohttp.ClientSession, url: str, request: tuple[bytes, dict[str, str]]
+) -> tuple[float, int, str]:
+    """POST a prepared request: (latency in s, HTTP status, response body)."""
+    body, headers = request
     started = time.perf_counter()
-    async with session.post(url, data=body.encode(), headers=headers) as resp:
+    async with session.post(url, data=body, headers=headers) as resp:
         text = await resp.text()
         status = resp.status
     return time.perf_counter() - started, status, text

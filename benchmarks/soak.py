@@ -32,7 +32,6 @@ from slack_harness import (
     pct,
     post_command,
     print_table,
-    rss_mb,
 )
 
 from tests.pages import PageServer, article_html
@@ -67,6 +66,7 @@ async def main(minutes: float, clients: int, link_share: float, pages_n: int, se
         bot = await BotHandle.start(
             BotSettings(fake.api_url, max_queue=200, runner_queue=200, page_port=pages.port)
         )
+        stack.callback(bot.kill)
         session = await stack.enter_async_context(
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         )
@@ -135,14 +135,14 @@ async def main(minutes: float, clients: int, link_share: float, pages_n: int, se
 
         async def sample_rss() -> None:
             while True:
-                rss.append((time.monotonic() - t0, rss_mb(bot.pid)))
+                rss.append((time.monotonic() - t0, bot.rss_mb()))
                 await asyncio.sleep(5)
 
         sampler = asyncio.create_task(sample_rss())
         runs = [asyncio.create_task(client(i)) for i in range(clients)]
         await asyncio.sleep(max(0.0, end - time.monotonic()))
         sampler.cancel()
-        rss_end = rss_mb(bot.pid)
+        rss_end = bot.rss_mb()
         await asyncio.gather(*runs)  # clients finish their last request
         drained = time.monotonic() - t0
         total = sum(sent.values())

@@ -21,6 +21,7 @@ from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
 from bot.state import StateStore, open_state_store
 from summarizer import ModelLoadError, Summarizer, load_summarizer
+from summarizer.isolation import ProcessSummarizer
 from summarizer.runner import BatchingRunner
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,13 @@ log = logging.getLogger(__name__)
 def build_summarizer(config: Config) -> Summarizer:
     """Load the configured backend now, so a bad model is a start-up error, not a chat one."""
     try:
-        backend = load_summarizer(config.summarizer)
+        if config.summarizer.isolation == "process":
+            backend: Summarizer = ProcessSummarizer(config.summarizer)
+        else:
+            backend = load_summarizer(config.summarizer)
     except ModelLoadError as exc:
         raise ConfigError(f"summarizer backend {config.summarizer.backend!r}: {exc}") from exc
-    # one worker thread owns the model; requests arriving together are batched into one call.
+    # one worker thread feeds the model; requests arriving together are batched into one call.
     # The core's [service] limits decide what is "busy", so the runner's queue must not be
     # the smaller one.
     limits = config.service

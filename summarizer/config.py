@@ -69,6 +69,11 @@ class SummarizerConfig:
     batch_wait_ms: float = field(default=10.0, metadata=_range(0.0, 1000.0))
     #: Runner: seconds before one request is abandoned with a clear error.
     request_timeout: float = field(default=120.0, metadata=_range(1, 3600))
+    #: Where `newsbot run` keeps the model: "process" (a child process, so model work never
+    #: holds up the chat event loop) or "thread" (in the bot's own process, less memory).
+    isolation: Literal["process", "thread"] = "process"
+    #: CPU priority the model process lowers itself by (0-19): chat acks go first.
+    worker_nice: int = field(default=10, metadata=_range(0, 19))
     #: int8 dynamic quantization of Linear layers for CPU inference (every model, incl. the
     #: extractive sentence encoder: ~1.5x faster on AVX2, slightly less precise).
     quantize_int8: bool = False

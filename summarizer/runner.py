@@ -196,12 +196,16 @@ class BatchingRunner:
         return request.future
 
     def close(self) -> None:
-        """Stop the worker after the requests already queued."""
+        """Stop the worker after the requests already queued, then the model's own resources
+        (a model process, an HTTP session)."""
         if self._closed:
             return
         self._closed = True
         self._queue.put(None)
         self._worker.join()
+        close_inner = getattr(self.inner, "close", None)
+        if close_inner is not None:
+            close_inner()
 
     def _timeout_error(self) -> SummarizerError:
         return SummarizerError(

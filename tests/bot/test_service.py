@@ -240,7 +240,7 @@ def test_runner_queue_is_never_smaller_than_the_service_queue(monkeypatch):
 
     monkeypatch.setattr(bot.runtime, "load_summarizer", lambda config: FakeSummarizer())
     config = Config(
-        summarizer=SummarizerConfig(queue_size=8),
+        summarizer=SummarizerConfig(queue_size=8, isolation="thread"),
         service=ServiceConfig(max_queue=100, max_concurrent_summaries=2),
     )
     runner = bot.runtime.build_summarizer(config)
