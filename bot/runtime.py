@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from bot.cache import open_cache
 from bot.config import Config
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
+from bot.logs import setup_logging
 from bot.observability import METRICS, ReadinessChecks, serve_health
 from bot.policy import ChatPolicy
 from bot.resilient_state import FallbackStateStore
@@ -31,7 +33,10 @@ def build_summarizer(config: Config) -> Summarizer:
     """Load the configured backend now, so a bad model is a start-up error, not a chat one."""
     try:
         if config.summarizer.isolation == "process":
-            backend: Summarizer = ProcessSummarizer(config.summarizer)
+            # the model process logs like this one (format, level, token masking)
+            debug = logging.getLogger().isEnabledFor(logging.DEBUG)
+            setup = functools.partial(setup_logging, config.log, debug=debug)
+            backend: Summarizer = ProcessSummarizer(config.summarizer, child_setup=setup)
         else:
             backend = load_summarizer(config.summarizer)
     except ModelLoadError as exc:

@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -43,8 +43,13 @@ class ProcessSummarizer(BatchFirst):
         nice: int | None = None,
         call_timeout: float | None = None,
         start_timeout: float = START_TIMEOUT,
+        child_setup: Callable[[], object] | None = None,
     ) -> None:
+        """`child_setup` (picklable, e.g. a `functools.partial` of a module-level function)
+        runs first in every child: the application's logging setup, so the model process
+        logs in the same format and with the same redaction as the bot."""
         self.config = config
+        self.child_setup = child_setup
         self.nice = config.worker_nice if nice is None else nice
         self.call_timeout = config.request_timeout if call_timeout is None else call_timeout
         self.start_timeout = start_timeout
@@ -103,7 +108,7 @@ class ProcessSummarizer(BatchFirst):
         context = multiprocessing.get_context("spawn")  # never fork a process with threads
         conn, child_conn = context.Pipe()
         process = context.Process(
-            target=serve, args=(child_conn, self.config, self.nice),
+            target=serve, args=(child_conn, self.config, self.nice, self.child_setup),
             name="newsbot-model", daemon=True,
         )  # fmt: skip
         process.start()
@@ -149,10 +154,17 @@ def _receive(conn: Connection, timeout: float) -> tuple[str, Any]:
     return conn.recv()
 
 
-def serve(conn: Connection, config: SummarizerConfig, nice: int) -> None:
+def serve(
+    conn: Connection,
+    config: SummarizerConfig,
+    nice: int,
+    setup: Callable[[], object] | None = None,
+) -> None:
     """The child: load the backend once, then answer batches until told to stop."""
     from summarizer import load_summarizer
 
+    if setup is not None:
+        setup()
     # Ctrl+C reaches the whole process group; the parent decides when the model stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice:
@@ -167,6 +179,7 @@ def serve(conn: Connection, config: SummarizerConfig, nice: int) -> None:
         conn.send(("load_error", message))
         return
     conn.send(("ready", summarizer.name))
+    log.info("model process %d loaded the %s backend", os.getpid(), summarizer.name)
     try:
         while True:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import pytest
 
@@ -248,3 +249,26 @@ def test_runner_queue_is_never_smaller_than_the_service_queue(monkeypatch):
         assert runner._queue.maxsize == 102
     finally:
         runner.close()
+
+
+def test_model_process_logs_like_the_bot(capfd):
+    """`newsbot run` keeps the model in a child process that uses the bot's log format."""
+    import json
+
+    import bot.runtime
+    from bot.config import LogConfig
+    from summarizer import SummarizerConfig
+    from summarizer.isolation import ProcessSummarizer
+
+    config = Config(summarizer=SummarizerConfig(ranker="centrality"), log=LogConfig(format="json"))
+    runner = bot.runtime.build_summarizer(config)
+    try:
+        assert isinstance(runner.inner, ProcessSummarizer)
+        assert runner.inner.pid not in (None, os.getpid())
+    finally:
+        runner.close()
+    records = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line[:1] == "{"]
+    assert any(
+        r["logger"] == "summarizer.isolation" and "loaded the extractive backend" in r["message"]
+        for r in records
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 from pathlib import Path
@@ -100,3 +101,13 @@ def test_closing_the_runner_stops_the_child_cleanly():
     runner.close()
     assert process is not None and process.exitcode == 0  # it stopped when asked, not killed
     assert inner.pid is None
+
+
+def test_child_setup_runs_first_in_every_child(tmp_path):
+    marker = tmp_path / "setup-ran"
+    setup = functools.partial(Path.write_text, marker, "yes")
+    summarizer = ProcessSummarizer(CONFIG, child_setup=setup)
+    try:
+        assert marker.read_text() == "yes"
+    finally:
+        summarizer.close()
