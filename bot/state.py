@@ -120,6 +120,8 @@ class MemoryStateStore:
     """State for a single process (tests, one-replica deployments)."""
 
     _SWEEP_EVERY = 1000
+    #: Votes are kept for this many summaries at most (the oldest voted-on summary goes first).
+    MAX_VOTED_SUMMARIES = 10_000
 
     def __init__(self, *, clock: Clock = time.monotonic) -> None:
         self._clock = clock
@@ -173,6 +175,8 @@ class MemoryStateStore:
 
     async def record_vote(self, summary_id: str, user_id: str, vote: Vote) -> tuple[int, int]:
         _check_vote(vote)
+        if summary_id not in self._votes and len(self._votes) >= self.MAX_VOTED_SUMMARIES:
+            del self._votes[next(iter(self._votes))]  # dicts keep insertion order: the oldest
         self._votes.setdefault(summary_id, {})[user_id] = vote
         return await self.votes(summary_id)
 

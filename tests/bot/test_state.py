@@ -169,6 +169,16 @@ async def test_vote_must_be_up_or_down(state):
     assert await store.votes("s1") == (0, 0)
 
 
+async def test_memory_votes_are_bounded_oldest_summary_first():
+    store = MemoryStateStore()
+    store.MAX_VOTED_SUMMARIES = 3
+    for i in range(4):
+        await store.record_vote(f"s{i}", "U1", "up")
+    await store.record_vote("s1", "U2", "down")  # a known summary evicts nothing
+    assert await store.votes("s0") == (0, 0)  # the oldest went when s3 came
+    assert [await store.votes(f"s{i}") for i in (1, 2, 3)] == [(1, 1), (1, 0), (1, 0)]
+
+
 # --- locks ---------------------------------------------------------------------------------
 
 
