@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.cache import open_cache
-from bot.config import Config
+from bot.config import Config, LogConfig
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
 from bot.logs import setup_logging
@@ -33,9 +33,7 @@ def build_summarizer(config: Config) -> Summarizer:
     """Load the configured backend now, so a bad model is a start-up error, not a chat one."""
     try:
         if config.summarizer.isolation == "process":
-            # the model process logs like this one (format, level, token masking)
-            debug = logging.getLogger().isEnabledFor(logging.DEBUG)
-            setup = functools.partial(setup_logging, config.log, debug=debug)
+            setup = functools.partial(setup_logging, _log_config_in_effect(config))
             backend: Summarizer = ProcessSummarizer(config.summarizer, child_setup=setup)
         else:
             backend = load_summarizer(config.summarizer)
@@ -49,6 +47,15 @@ def build_summarizer(config: Config) -> Summarizer:
     queue_size = max(config.summarizer.queue_size, waiting)
     runner_config = dataclasses.replace(config.summarizer, queue_size=queue_size)
     return BatchingRunner.from_config(backend, runner_config, on_batch=METRICS.observe_batch)
+
+
+def _log_config_in_effect(config: Config) -> LogConfig:
+    """The log settings this process runs with (`--debug` or the CLI's quieter level
+    included), so the model process logs exactly like it: format, level, token masking."""
+    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+    if level in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        return dataclasses.replace(config.log, level=level)
+    return config.log
 
 
 @asynccontextmanager

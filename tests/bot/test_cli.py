@@ -66,6 +66,13 @@ def test_json_output_includes_spans(capsys):
         assert bullet["source"] and bullet["span"][1] > bullet["span"][0]
 
 
+def test_one_shot_summary_keeps_the_model_in_process(capsys):
+    """No model process for a single summary: the (patched) in-process loader is used."""
+    code, out, err = run_cli(capsys, "summarize", str(SAMPLE), "--json", "--no-cache")
+    assert code == 0, err
+    assert json.loads(out)["backend"] == "fake"
+
+
 def test_stdin(capsys, monkeypatch):
     import io
 

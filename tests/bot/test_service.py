@@ -251,15 +251,19 @@ def test_runner_queue_is_never_smaller_than_the_service_queue(monkeypatch):
         runner.close()
 
 
-def test_model_process_logs_like_the_bot(capfd):
-    """`newsbot run` keeps the model in a child process that uses the bot's log format."""
+@pytest.mark.parametrize("level", ["INFO", "WARNING"])
+def test_model_process_logs_like_the_bot(capfd, caplog, level):
+    """`newsbot run` keeps the model in a child process that logs in the bot's format and at
+    the bot's level (so `newsbot summarize`'s quieter level holds there too)."""
     import json
+    import logging
 
     import bot.runtime
     from bot.config import LogConfig
     from summarizer import SummarizerConfig
     from summarizer.isolation import ProcessSummarizer
 
+    caplog.set_level(level)  # the level this process runs at
     config = Config(summarizer=SummarizerConfig(ranker="centrality"), log=LogConfig(format="json"))
     runner = bot.runtime.build_summarizer(config)
     try:
@@ -267,8 +271,11 @@ def test_model_process_logs_like_the_bot(capfd):
         assert runner.inner.pid not in (None, os.getpid())
     finally:
         runner.close()
-    records = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line[:1] == "{"]
-    assert any(
-        r["logger"] == "summarizer.isolation" and "loaded the extractive backend" in r["message"]
-        for r in records
-    )
+    err = capfd.readouterr().err
+    records = [json.loads(line) for line in err.splitlines() if line[:1] == "{"]
+    loaded = [
+        r for r in records
+        if r["logger"] == "summarizer.isolation" and "loaded the extractive backend" in r["message"]
+    ]  # fmt: skip
+    assert len(loaded) == (1 if logging.getLevelName(level) <= logging.INFO else 0)
+    assert ("loaded the extractive backend" in err) == (level == "INFO")  # in JSON or not at all
