@@ -70,7 +70,8 @@ class SummarizerConfig:
     #: Runner: seconds before one request is abandoned with a clear error.
     request_timeout: float = field(default=120.0, metadata=_range(1, 3600))
     #: Where `newsbot run` keeps the model: "process" (a child process, so model work never
-    #: holds up the chat event loop) or "thread" (in the bot's own process, less memory).
+    #: holds up the chat event loop) or "thread" (in the bot's own process: one process,
+    #: nothing to spawn at start-up; about the same memory in total).
     isolation: Literal["process", "thread"] = "process"
     #: CPU priority the model process lowers itself by (0-19): chat acks go first.
     worker_nice: int = field(default=10, metadata=_range(0, 19))
