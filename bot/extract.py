@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import lxml.html
-import py3langid
 import trafilatura
 from lxml import etree
 from trafilatura.settings import use_config
 
 from bot.errors import ExtractError
+from summarizer.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -444,9 +444,10 @@ def _language(text: str, declared: str | None) -> str | None:
 
     Templates often declare one language for every page, so the text wins when there is enough.
     """
-    if len(text.split()) >= 20:
-        code, _score = py3langid.classify(text)
-        return code
+    if len(text[:3000].split()) >= 20:
+        # the summarizer's detector: it reads a bounded sample (a 100 KB page costs what a
+        # 3 KB one does) and serialises py3langid's shared identifier across threads
+        return detect_language(text) or declared
     return declared
 
 

@@ -235,6 +235,16 @@ def test_full_article_ending_in_one_subscription_line_passes(extra):
     assert ARTICLE_PARAS[-1] in article.text
 
 
+def test_language_is_read_from_a_bounded_sample_of_the_opening():
+    """A 100 KB text costs what a 3 KB one does: only its opening is classified."""
+    german = "\n\n".join(GERMAN_PARAS)
+    while len(german) < 3000:
+        german += "\n\n" + "\n\n".join(GERMAN_PARAS)
+    text = german + "\n\n" + "\n\n".join(ARTICLE_PARAS * 60)  # far more English after it
+    assert len(text) > 30_000
+    assert article_from_text(text).language == "de"
+
+
 def test_german_article_passes_with_language_detected():
     article = extract_article(GERMAN, "https://www.courier.example/de/bruecke")
     assert article.language == "de"
