@@ -205,12 +205,9 @@ class SummaryService:
             started = time.perf_counter()
             page = await self.fetcher.fetch(url)
             fetched = time.perf_counter()
-            if page.kind == "html":
-                article = await self._in_pool(
-                    self._extract_pool, extract_article, page.text, page.url
-                )
-            else:
-                article = article_from_text(page.text, url=page.url)
+            # both scan the whole page (up to the fetch cap): never on the event loop
+            extract = extract_article if page.kind == "html" else article_from_text
+            article = await self._in_pool(self._extract_pool, extract, page.text, page.url)
             timings = {"fetch": fetched - started, "extract": time.perf_counter() - fetched}
             result = await self._summarize_article(article, bullets, language, key, timings)
         except (FetchError, ExtractError) as exc:

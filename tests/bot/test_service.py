@@ -67,6 +67,33 @@ async def test_url_is_fetched_extracted_summarized_then_cached(server, make_serv
     assert server.hits["/story"] == 1
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "ctype"),
+    [("/page", article_html(), "text/html"), ("/plain", SAMPLE_TEXT, "text/plain")],
+)
+async def test_pages_are_extracted_off_the_event_loop(
+    server, make_service, monkeypatch, path, body, ctype
+):
+    """Extraction scans the whole page (up to the fetch cap): it must never block the loop."""
+    import threading
+
+    import bot.service
+
+    threads: list[threading.Thread] = []
+    for name in ("extract_article", "article_from_text"):
+        real = getattr(bot.service, name)
+
+        def recording(*args, _real=real, **kwargs):
+            threads.append(threading.current_thread())
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(bot.service, name, recording)
+    server.add(path, body, ctype=ctype)
+    result = await make_service().summarize_url(f"{server.base}{path}")
+    assert result.bullets
+    assert threads and all(t is not threading.main_thread() for t in threads)
+
+
 async def test_cache_is_keyed_by_options(server, make_service):
     svc = make_service()
     a = await svc.summarize_url(f"{server.base}/story", bullets=2)
