@@ -147,12 +147,8 @@ async def _summarize(args: argparse.Namespace, config: Config) -> int:
     text = None if is_url else _read_source(source)
     if args.no_cache:
         config = replace(config, cache=replace(config.cache, backend="none"))
-    # one summary and exit: separate model / extraction processes would only add start-up time
-    config = replace(
-        config,
-        summarizer=replace(config.summarizer, isolation="thread"),
-        service=replace(config.service, extraction="thread"),
-    )
+    # one summary and exit: a separate model process would only add its start-up time
+    config = replace(config, summarizer=replace(config.summarizer, isolation="thread"))
     async with open_service(config) as service:
         if is_url:
             result = await service.summarize_url(

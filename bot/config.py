@@ -101,9 +101,6 @@ class ServiceConfig:
     max_concurrent_summaries: int = field(default=2, metadata=_range(1, 256))
     summarize_timeout: float = field(default=60.0, metadata=_range(1, 3_600))
     max_queue: int = field(default=64, metadata=_range(1, 100_000))
-    #: Where pages and pastes are extracted: "process" (worker processes, so trafilatura
-    #: never holds the chat event loop's GIL) or "thread" (in this process).
-    extraction: Literal["process", "thread"] = "process"
 
 
 @dataclass(frozen=True)

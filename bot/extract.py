@@ -157,10 +157,6 @@ class PageRejected(ExtractError):
         super().__init__(message or MESSAGES[reason])
         self.reason = reason
 
-    def __reduce__(self) -> tuple[type, tuple[str, str]]:
-        # rebuilt from both fields when it crosses from an extraction worker process
-        return type(self), (self.reason, str(self))
-
 
 @dataclass(frozen=True)
 class Article:

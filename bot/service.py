@@ -20,7 +20,6 @@ from bot.cache import SummaryCache, cache_key
 from bot.config import Config
 from bot.errors import BotError, BusyError, ExtractError, FetchError, SummarizeError, UsageError
 from bot.extract import Article, article_from_text, extract_article
-from bot.extract_pool import SHARED as SHARED_EXTRACTION
 from bot.fetch import Fetcher
 from bot.observability import METRICS
 from bot.state import StateStore
@@ -110,7 +109,7 @@ class SummaryService:
         self.fetcher = fetcher or Fetcher(config.fetch)
         limits = config.service
         self._model_pool = ThreadPoolExecutor(limits.max_concurrent_summaries, "newsbot-model")
-        self._extract_pool = ThreadPoolExecutor(2, "newsbot-extract")  # extraction = "thread"
+        self._extract_pool = ThreadPoolExecutor(2, "newsbot-extract")
         self._waiting = 0
         self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
         METRICS.track_queue_depth(lambda: self._waiting)
@@ -153,7 +152,7 @@ class SummaryService:
         n = self._bullets(bullets)
         self._check_capacity()
         # language detection on a long paste takes tens of ms: keep it off the event loop
-        article = await self._extract(_article_from_paste, text, title)
+        article = await self._in_pool(self._extract_pool, _article_from_paste, text, title)
         return await self._summarize_article(article, n, language, "")
 
     async def close(self) -> None:
@@ -208,7 +207,7 @@ class SummaryService:
             fetched = time.perf_counter()
             # both scan the whole page (up to the fetch cap): never on the event loop
             extract = extract_article if page.kind == "html" else article_from_text
-            article = await self._extract(extract, page.text, page.url)
+            article = await self._in_pool(self._extract_pool, extract, page.text, page.url)
             timings = {"fetch": fetched - started, "extract": time.perf_counter() - fetched}
             result = await self._summarize_article(article, bullets, language, key, timings)
         except (FetchError, ExtractError) as exc:
@@ -287,12 +286,6 @@ class SummaryService:
 
     async def _in_pool(self, pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
-
-    async def _extract(self, fn: Callable[..., Article], *args: Any) -> Article:
-        """Run a (module-level) extraction function off the event loop and off its GIL."""
-        if self.config.service.extraction == "process":
-            return await SHARED_EXTRACTION.run(fn, *args)
-        return await self._in_pool(self._extract_pool, fn, *args)
 
     # --- cache --------------------------------------------------------------------------------
 

@@ -89,7 +89,7 @@ async def test_pages_are_extracted_off_the_event_loop(
 
         monkeypatch.setattr(bot.service, name, recording)
     server.add(path, body, ctype=ctype)
-    result = await make_service(extraction="thread").summarize_url(f"{server.base}{path}")
+    result = await make_service().summarize_url(f"{server.base}{path}")
     assert result.bullets
     assert threads and all(t is not threading.main_thread() for t in threads)
 
