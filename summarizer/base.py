@@ -23,6 +23,13 @@ class ModelLoadError(SummarizerError):
     """A configured model cannot be loaded (missing path, no network, wrong architecture)."""
 
 
+def abandoned_error(seconds: float) -> SummarizerError:
+    """What a caller hears when its summary outlived the time it was given."""
+    return SummarizerError(
+        f"The summary took longer than {seconds:g} s and was abandoned; try again later."
+    )
+
+
 @dataclass(frozen=True)
 class Bullet:
     """One bullet; `span` is the (start, end) of its source sentence in the input text."""

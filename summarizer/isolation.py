@@ -20,7 +20,13 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
+from summarizer.base import (
+    BatchFirst,
+    ModelLoadError,
+    SummarizerError,
+    Summary,
+    abandoned_error,
+)
 from summarizer.config import SummarizerConfig
 
 log = logging.getLogger(__name__)
@@ -79,10 +85,7 @@ class ProcessSummarizer(BatchFirst):
                 log.error("model process %s hung for %.0f s; replacing it", self.pid,
                           self.call_timeout)  # fmt: skip
                 self._discard()
-                raise SummarizerError(
-                    f"The summary took longer than {self.call_timeout:g} s and was abandoned; "
-                    "try again later."
-                ) from None
+                raise abandoned_error(self.call_timeout) from None
             except (EOFError, OSError):
                 log.error("model process %s exited (code %s); replacing it", self.pid,
                           self._exit_code())  # fmt: skip
@@ -125,8 +128,6 @@ class ProcessSummarizer(BatchFirst):
         if kind != "ready":
             self._discard()
             raise ModelLoadError(payload)
-        log.info("model process %s serving the %s backend (nice %d)", process.pid, payload,
-                 self.nice)  # fmt: skip
         return payload
 
     def _exit_code(self) -> int | None:
@@ -179,7 +180,8 @@ def serve(
         conn.send(("load_error", message))
         return
     conn.send(("ready", summarizer.name))
-    log.info("model process %d loaded the %s backend", os.getpid(), summarizer.name)
+    log.info("model process %d loaded the %s backend (nice %d)", os.getpid(), summarizer.name,
+             nice)  # fmt: skip
     try:
         while True:
             try:

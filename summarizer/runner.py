@@ -24,7 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from summarizer.base import BusyError, ModelLoadError, Summarizer, SummarizerError, Summary
+from summarizer.base import (
+    BusyError,
+    ModelLoadError,
+    Summarizer,
+    SummarizerError,
+    Summary,
+    abandoned_error,
+)
 from summarizer.config import SummarizerConfig
 
 log = logging.getLogger(__name__)
@@ -208,10 +215,7 @@ class BatchingRunner:
             close_inner()
 
     def _timeout_error(self) -> SummarizerError:
-        return SummarizerError(
-            f"The summary took longer than {self.request_timeout:g} s and was abandoned; "
-            "try again later."
-        )
+        return abandoned_error(self.request_timeout)
 
     # Worker ------------------------------------------------------------------------------
 
