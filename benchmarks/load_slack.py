@@ -25,6 +25,7 @@ from slack_harness import (
     BotSettings,
     CountingSlack,
     articles,
+    lag_stats,
     machine,
     pct,
     post_command,
@@ -110,9 +111,7 @@ async def main(
             "batches": len(batches),
             "mean_batch": statistics.fmean(batches) if batches else float("nan"),
             "max_batch": max(batches, default=0),
-            "loop_lag_p50_ms": statistics.median(lag) * 1000,
-            "loop_lag_p99_ms": pct(lag, 99) * 1000,
-            "loop_lag_max_ms": max(lag) * 1000,
+            **lag_stats(lag),
         }
 
 

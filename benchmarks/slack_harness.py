@@ -15,6 +15,7 @@ import cProfile
 import multiprocessing
 import os
 import platform
+import statistics
 import sys
 import time
 from collections import Counter
@@ -58,6 +59,15 @@ def pct(values: list[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def lag_stats(lag: list[float]) -> dict[str, float]:
+    """Event-loop lag percentiles in ms, as both Slack benchmarks report them."""
+    return {
+        "loop_lag_p50_ms": statistics.median(lag) * 1000,
+        "loop_lag_p99_ms": pct(lag, 99) * 1000,
+        "loop_lag_max_ms": max(lag) * 1000,
+    }
 
 
 def machine() -> str:

@@ -28,6 +28,7 @@ from slack_harness import (
     BotSettings,
     CountingSlack,
     articles,
+    lag_stats,
     machine,
     pct,
     post_command,
@@ -182,9 +183,7 @@ async def main(minutes: float, clients: int, link_share: float, pages_n: int, se
             "rss_end_mb": rss_end,
             "rss_growth_pct": (rss_end / rss_1 - 1) * 100,
             "mean_batch": statistics.fmean(batches) if batches else float("nan"),
-            "loop_lag_p50_ms": statistics.median(lag) * 1000,
-            "loop_lag_p99_ms": pct(lag, 99) * 1000,
-            "loop_lag_max_ms": max(lag) * 1000,
+            **lag_stats(lag),
         }
 
 
