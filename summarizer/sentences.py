@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import pysbd
 
+from summarizer.boilerplate import is_boilerplate
+
 #: pysbd ships rules for these; other languages fall back to English rules.
 PYSBD_LANGUAGES = frozenset(
     "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
@@ -31,36 +33,6 @@ class Sentence:
     #: Position among the kept sentences, 0-based.
     index: int
 
-
-# A whole line that is page furniture, not story text.
-_BOILERPLATE_LINE = re.compile(
-    r"""^\s*(?:
-        (?:read|see|watch|listen)\s+(?:more|also|next)\b.*
-      | (?:more|related)(?:\s+(?:on|stories|coverage|news))?\s*:.*
-      | source\s*:.*
-      | (?:photo|image|picture|video|graphic)s?\s*(?:copyright|caption|credit|:).*
-      | (?:copyright|©|\(c\))\s.*
-      | all\s+rights\s+reserved.*
-      | (?:share|follow|like)\s+(?:this|us|on)\b.*
-      | share\s+this\s+with.*
-      | (?:click|tap)\s+here\b.*
-      | sign\s+up\b.*
-      | (?:subscribe|newsletter)\b.{0,60}
-      | advertisement\s*
-      | (?:published|updated|last\s+(?:modified|updated))\s*(?:on|at|:)?\s*[\d:].*
-      | by\s*\.\s*[\w .'’|-]{0,80}   # tokenised "by . daily mail reporter ."
-      | (?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit)
-        (?:\s*[|·•,/]\s*(?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit))*\s*
-    )\s*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-
-# "By Jane Doe", "By Jane Doe and Tom Lee, Reuters": capitalised names only, so that
-# "By the end of the year, ..." stays a sentence.
-_BYLINE = re.compile(
-    r"^\s*(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|al-\w+)){0,5}"
-    r"(?:\s*[,|/·-]\s*[A-Z][\w .'’&-]{0,50})?\s*$"
-)
 
 # A caption inside running text: "[File: A protester ... /Reuters]" or "(Photo: AP)".
 _INLINE_CAPTION = re.compile(
@@ -103,11 +75,6 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub(" ", text)
-
-
-def is_boilerplate(line: str) -> bool:
-    """True for a line that is page furniture (byline, share bar, "Read more")."""
-    return bool(_BOILERPLATE_LINE.match(line) or _BYLINE.match(line))
 
 
 def split_sentences(text: str, language: str | None = None) -> list[Sentence]:

@@ -1,4 +1,5 @@
-from summarizer.sentences import is_boilerplate, split_sentences
+from summarizer.boilerplate import is_boilerplate
+from summarizer.sentences import split_sentences
 
 
 def texts(text: str) -> list[str]:

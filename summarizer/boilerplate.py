@@ -1,0 +1,86 @@
+"""Recognise page furniture: lines and sentences that are not the story.
+
+Pasted articles and extracted pages carry share bars, bylines, photo captions and credits,
+agency trailers ("Reporting by ...; Editing by ...", "... contributed to this report") and
+player notices. None of them may become a bullet, and left in they also skew the ranker's
+position and centrality features, so they are dropped before ranking.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A whole line (or sentence) that is page furniture.
+_FURNITURE = re.compile(
+    r"""^\s*(?:
+        (?:read|see|watch|listen)\s+(?:more|also|next)\b.*
+      | (?:more|related)(?:\s+(?:on|stories|coverage|news))?\s*:.*
+      | source\s*:.*
+      | (?:photo|image|picture|video|graphic)s?\s*(?:copyright|caption|credit|source|:).*
+      | (?:copyright|©|\(c\))\s.*
+      | all\s+rights\s+reserved.*
+      | (?:share|follow|like)\s+(?:this|us|on)\b.*
+      | share\s+this\s+with.*
+      | (?:click|tap)\s+here\b.*
+      | sign\s+up\b.*
+      | (?:subscribe|newsletter)\b.{0,60}
+      | advertisement(?:\s*[·•|:-]?\s*scroll\s+to\s+continue(?:\s+with\s+content)?)?
+      | (?:published|updated|last\s+(?:modified|updated))\s*(?:on|at|:)?\s*[\d:].*
+      | by\s*\.\s*[\w .'’|-]{0,80}   # tokenised "by . daily mail reporter ."
+      | (?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit)
+        (?:\s*[|·•,/]\s*(?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit))*
+      | our\s+standards\s*:.*
+      | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+your\s+device\s*\.?
+      # "CNN's Jane Doe contributed to this report." / "Tom Lee contributed reporting."
+      | .{0,200}?\bcontributed\s+(?:to\s+this\s+(?:report|story|article)
+        |reporting(?:\s+from\s+[\w .,'’-]{1,60})?)\s*\.?
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# "By Jane Doe", "By Jane Doe and Tom Lee, Reuters": capitalised names only, so that
+# "By the end of the year, ..." stays a sentence.
+_BYLINE = re.compile(
+    r"^\s*(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|al-\w+)){0,5}"
+    r"(?:\s*[,|/·-]\s*[A-Z][\w .'’&-]{0,50})?\s*$"
+)
+
+# Agency caption openers: "FILE PHOTO: A ship ...", "FILE - In this photo ...". Upper case only.
+_CAPTION_START = re.compile(r"^\s*FILE(?:\s+PHOTO)?\s*(?::|\s[-–—])\s")
+
+# A caption line ends with its photo credit. Case-sensitive and specific, so that a story
+# sentence ending "... a Reuters/Ipsos poll." is not one.
+_PHOTO_CREDIT_END = re.compile(
+    r"(?:\bREUTERS/[^/\n]{1,60}(?:/File(?:\s+Photo)?)?"
+    r"|\((?:AP|AFP|EPA|Reuters)\s+Photo/[^)\n]{1,80}\)"
+    r"|\(Photo(?:graph)?\s+(?:by|credit:?)\s[^)\n]{1,80}\)"
+    r"|\bvia\s+Getty\s+Images\)?"
+    r"|\b(?:Photograph|Photo|Picture|Image)\s*:\s*[^/\n]{1,60}/[\w .'’-]{1,40})\s*\.?\s*$"
+)
+#: Longer lines are story text even if they end in a credit.
+CAPTION_MAX_WORDS = 60
+
+# "Reporting by Maria Lee in Berlin; Editing by Tom Ray": roles, then capitalised names only.
+_CREDIT_ROLE = re.compile(
+    r"(?:additional\s+)?(?:reporting|writing|editing|research|compiled|graphics)\s+by\b", re.I
+)
+_NAME_LINKS = frozenset("and in from with de van von da al bin".split())
+
+
+def is_boilerplate(line: str) -> bool:
+    """True for a line or sentence that is page furniture (byline, caption, share bar...)."""
+    return bool(
+        _FURNITURE.match(line)
+        or _BYLINE.match(line)
+        or _CAPTION_START.match(line)
+        or _is_credit_line(line)
+        or (len(line.split()) <= CAPTION_MAX_WORDS and _PHOTO_CREDIT_END.search(line))
+    )
+
+
+def _is_credit_line(line: str) -> bool:
+    text = line.strip().strip("()").rstrip(".").strip()
+    if not _CREDIT_ROLE.match(text):
+        return False
+    words = re.findall(r"[^\W\d_][\w.'’-]*", _CREDIT_ROLE.sub(" ", text))
+    return 0 < len(words) <= 40 and all(w[0].isupper() or w.lower() in _NAME_LINKS for w in words)
