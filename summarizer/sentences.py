@@ -51,9 +51,10 @@ _DATELINE = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-# "PORTHALLOW, Cornwall (Newsbot Wire) -": an all-caps place, then any agency in brackets.
+# "PORTHALLOW, Cornwall (Newsbot Wire) -", "TRURO, Cornwall, March 3 (Newsbot Wire) -": an
+# all-caps place, up to two more parts (region, date), then any agency in brackets.
 _DATELINE_AGENCY = re.compile(
-    r"^\s*[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,30})?\s*\([A-Z][\w .&'’-]{1,30}\)"
+    r"^\s*[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,30}){0,2}\s*\([A-Z][\w .&'’-]{1,30}\)"
     r"\s*(?:--|[-–—:])\s*"
 )
 _DATELINE_CAPS_ONLY = re.compile(r"^\s*[A-Z][A-Z .,'’-]{2,40}(?:,|\s*(?:--|[–—]))")

@@ -22,13 +22,15 @@ def test_datelines_are_trimmed_but_spans_point_into_the_input():
     text = (
         "WASHINGTON (Reuters) - The Senate passed the bill on Tuesday.\n"
         "(CNN) -- Rescuers reached the village after two days.\n"
-        "LONDON, March 3 (AP) — Rail workers began a strike."
+        "LONDON, March 3 (AP) — Rail workers began a strike.\n"
+        "TRURO, Cornwall, March 3 (Newsbot Wire) - The council approved the line."
     )
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == [
         "The Senate passed the bill on Tuesday.",
         "Rescuers reached the village after two days.",
         "Rail workers began a strike.",
+        "The council approved the line.",
     ]
     for s in sentences:
         assert text[s.start : s.end] == s.text
