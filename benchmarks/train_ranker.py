@@ -58,7 +58,7 @@ POSITION_FEATURES = frozenset(
 #: they teach the ranker to skip first sentences. With this on, their position columns are
 #: neutral (0 once standardised) and only CNN/DM fits the position weights; XSum still
 #: teaches the content, length and centrality weights.
-XSUM_POSITIONS_NEUTRAL = False
+XSUM_POSITIONS_NEUTRAL = True
 #: Articles of at most this many sentences count as short in the validation report.
 SHORT_ARTICLE = 15
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")

@@ -131,3 +131,43 @@ def test_real_embedded_model_summarizes_sample():
     joined = " ".join(b.text for b in summary.bullets)
     assert "desalination" in joined or "tide" in joined
     assert summary.timings["embed"] > 0
+
+
+SHORT_WIRE_STORIES = [
+    # (text, the lede that must be a bullet)
+    (
+        "TRURO, Cornwall, March 3 (Newsbot Wire) - Cornwall's council approved a plan on Tuesday "
+        "to reopen the branch railway to Porthallow, the first new passenger line in the county "
+        "for more than 60 years.\n"
+        "The 14-mile line will cost £210 million and is due to carry its first trains in 2029, "
+        "the council said.\n"
+        '"This is the day the coast stops being cut off," said council leader Morwenna Tregear.\n'
+        "Opponents said the money would be better spent on buses, which reach more villages.\n"
+        "The plan still needs approval from the transport ministry, expected by the summer.\n"
+        "About 9,000 people live within two miles of the proposed stations.\n"
+        "Kerenza Hocking contributed to this report.\n",
+        "Cornwall's council approved a plan on Tuesday",
+    ),
+    (
+        "Scientists have found a new species of deep-sea octopus off the coast of Chile, the "
+        "country's oceanographic institute said on Friday, the first to be described from the "
+        "Atacama Trench.\n"
+        "The pale, fist-sized animal was filmed by a robotic submarine at a depth of 6,900 "
+        "metres during an expedition in January.\n"
+        "Researchers collected two specimens, which are now being studied in Valparaíso.\n"
+        "The trench is one of the least explored places on Earth, and expeditions there are "
+        "rare because of the cost.\n"
+        "The institute plans to return next year with a larger vessel.\n",
+        "Scientists have found a new species of deep-sea octopus",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text, lede", SHORT_WIRE_STORIES)
+def test_real_ranker_keeps_the_lede_of_a_short_wire_story(text, lede):
+    """The packaged ranker must not learn XSum's missing lede: real news keeps its first line."""
+    summary = load_summarizer(SummarizerConfig()).summarize(text, max_bullets=3)
+    assert summary.bullets[0].text.startswith(lede)
+    start, _ = summary.bullets[0].span
+    assert text[start:].startswith(lede)
