@@ -20,6 +20,9 @@ _FURNITURE = re.compile(
       | (?:copyright|©|\(c\))\s.*
       | all\s+rights\s+reserved.*
       | (?:share|follow|like)\s+(?:this|us|on)\b.*
+      | follow\s+@\w+.*                      # "Follow @bbcnewsbeat on Twitter ..."
+      | share\s+your\s+(?:photos|pictures|videos|stories|story|views)\s+with\b.*
+      | scroll\s+down\s+for\s+(?:the\s+)?(?:video|videos|more)\b.{0,40}
       | share\s+this\s+with.*
       | (?:click|tap)\s+here\b.*
       | sign\s+up\b.*

@@ -42,6 +42,10 @@ def test_wire_story_keeps_only_story_sentences():
         "cnn 's jo pengelly and tom ray contributed to this report .",
         "Tom Ray contributed reporting from Truro.",
         "Image source, Getty Images",
+        "Scroll down for video",
+        "scroll down for video .",
+        "Follow @newsbotwire on Twitter for the latest updates.",
+        "Share your photos with Newsbot Wire.",
         "ADVERTISEMENT",
     ],
 )
@@ -57,6 +61,8 @@ def test_furniture_lines_are_boilerplate(line):
         "The file photo showed the harbour before the storm.",
         "Support fell to 38%, according to a Reuters/Ipsos poll.",
         "Editing by hand took the team three weeks, the publisher said.",
+        "Thousands follow the team to every away game.",
+        "Users can scroll down the page to see older posts.",
     ],
 )
 def test_story_sentences_are_not_boilerplate(sentence):
