@@ -6,8 +6,9 @@ own ROUGE-1 + ROUGE-2 F1 against the reference (soft labels, `SOFT_LABEL_MIX`). 
 a linear scorer over form-free features (position, length in letters, centrality, term frequency,
 quote/number flags, see summarizer/ranking.py) plus, optionally, the MiniLM embedding itself,
 trained with a listwise softmax loss per article (each article weighs the same, and both data
-sets weigh the same in total). Only the TRAIN part of both dev files is used (split rule in
-benchmarks/common.py); a fixed slice of it picks the regularisation. Deterministic.
+sets weigh the same in total; XSum's position columns are neutral, see XSUM_POSITIONS_NEUTRAL).
+Only the TRAIN part of both dev files is used (split rule in benchmarks/common.py); a fixed
+slice of it picks the regularisation. Deterministic.
 
     HF_HUB_OFFLINE=1 python benchmarks/train_ranker.py
 """
