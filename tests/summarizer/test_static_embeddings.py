@@ -1,0 +1,184 @@
+"""Static token vectors: distillation from a tiny random BERT, the packaged table, the encoder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from summarizer.base import ModelLoadError
+from summarizer.config import SummarizerConfig
+from summarizer.embeddings import MAX_TOKENS, SentenceEncoder
+from summarizer.extractive import ExtractiveSummarizer, sentence_encoder
+from summarizer.static_embeddings import StaticSentenceEncoder, load_table, save_table
+
+WORDS = (
+    "the a of and to in bank rates interest central raised cut match team won lost goal "
+    "city council vote budget river flood rain storm police said on monday"
+).split()
+CORPUS = [
+    "the central bank raised interest rates",
+    "the bank cut rates on monday",
+    "the team won the match",
+    "the city council vote on the budget",
+    "police said the river flood followed the storm",
+    "the team lost the match in the rain",
+] * 5
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory) -> Path:
+    """A random 1-layer BERT with a fast tokenizer (tokenizer.json), saved to a directory."""
+    torch = pytest.importorskip("torch")
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizer(str(path / "vocab.txt")).save_pretrained(path)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=128)
+    BertModel(config).save_pretrained(path)
+    assert (path / "tokenizer.json").is_file()
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_table(tiny_bert, tmp_path_factory) -> Path:
+    from summarizer.distill import distill
+
+    table, meta = distill(tiny_bert, CORPUS, name="tiny-bert")
+    path = tmp_path_factory.mktemp("table") / "static.npz"
+    save_table(path, table, meta)
+    return path
+
+
+def test_token_vectors_are_the_models_output_for_each_token_alone(tiny_bert):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from summarizer.distill import token_vectors
+
+    vectors = token_vectors(tiny_bert, batch_size=7)  # batches that don't divide the vocabulary
+    tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
+    model = AutoModel.from_pretrained(tiny_bert).eval()
+    assert vectors.shape == (len(tokenizer), 16)
+    for word in ("bank", "match", "monday"):
+        token = tokenizer.convert_tokens_to_ids(word)
+        ids = torch.tensor([[tokenizer.cls_token_id, token, tokenizer.sep_token_id]])
+        with torch.inference_mode():
+            expected = model(input_ids=ids).last_hidden_state[0, 1].numpy()
+        np.testing.assert_allclose(vectors[token], expected, rtol=1e-4, atol=1e-5)
+
+
+def test_sif_weights_shrink_frequent_tokens_and_the_top_component_is_removed():
+    from summarizer.distill import sif_table
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(6, 8)).astype(np.float32)
+    corpus = [[0, 1]] * 90 + [[2]] * 20  # 200 tokens: 0 and 1 45 % each, 2 10 %, 3-5 unseen
+    plain = sif_table(vectors, corpus, sif_a=0.05, components=0)
+    expected_weights = 0.05 / (0.05 + np.array([0.45, 0.45, 0.1, 0, 0, 0]))
+    np.testing.assert_allclose(plain, vectors * expected_weights[:, None], rtol=1e-5)
+
+    projected = sif_table(vectors, corpus, sif_a=0.05, components=1)
+    sums = np.stack([plain[ids].sum(axis=0) for ids in corpus])
+    sums /= np.linalg.norm(sums, axis=1, keepdims=True)
+    top = np.linalg.svd(sums, full_matrices=False)[2][0]
+    assert np.abs(projected @ top).max() < 1e-5
+    assert np.abs(plain @ top).max() > 0.1  # it was there before
+
+
+def test_the_int8_table_round_trips_with_its_metadata(tmp_path):
+    table = np.random.default_rng(1).normal(size=(50, 24)).astype(np.float32)
+    table[3] = 0.0  # an all-zero row must not divide by zero
+    save_table(tmp_path / "t.npz", table, {"model": "m", "tokenizer_sha256": "x"})
+    loaded, meta = load_table(tmp_path / "t.npz")
+    assert meta == {"model": "m", "tokenizer_sha256": "x"}
+    assert loaded.dtype == np.float32 and loaded.shape == table.shape
+    assert not loaded[3].any()
+    cosine = (loaded * table).sum(1)[table.any(1)] / (
+        np.linalg.norm(loaded, axis=1) * np.linalg.norm(table, axis=1)
+    )[table.any(1)]
+    assert cosine.min() > 0.999
+
+
+def test_a_sentence_vector_is_the_normalised_sum_of_its_token_rows(tiny_bert, tiny_table):
+    from tokenizers import Tokenizer
+
+    encoder = StaticSentenceEncoder(tiny_table, tiny_bert)
+    table, _ = load_table(tiny_table)
+    tokenizer = Tokenizer.from_file(str(tiny_bert / "tokenizer.json"))
+    sentences = ["The Central Bank raised rates.", "the team won", ""]
+    vectors = encoder.encode(sentences)
+    assert vectors.shape == (3, 16) and vectors.dtype == np.float32
+    for sentence, vector in zip(sentences[:2], vectors, strict=False):
+        ids = tokenizer.encode(sentence, add_special_tokens=False).ids
+        expected = table[ids].sum(axis=0)
+        np.testing.assert_allclose(vector, expected / np.linalg.norm(expected), atol=1e-5)
+    assert not vectors[2].any()  # nothing to sum: a zero vector, not NaN
+    assert encoder.encode([]).shape == (0, 16)
+    assert encoder.model_id == "static:tiny-bert"
+
+
+def test_long_sentences_are_cut_at_the_same_token_budget_as_the_encoder(tiny_bert, tiny_table):
+    encoder = StaticSentenceEncoder(tiny_table, tiny_bert)
+    head = " ".join(["bank"] * MAX_TOKENS)
+    long, cut = encoder.encode([head + " match" * 30, head])
+    np.testing.assert_allclose(long, cut, atol=1e-6)
+
+
+def test_a_table_built_for_another_tokenizer_is_refused(tiny_bert, tiny_table, tmp_path):
+    table, meta = load_table(tiny_table)
+    save_table(tmp_path / "other.npz", table, {**meta, "tokenizer_sha256": "0" * 64})
+    with pytest.raises(ModelLoadError, match="another tokenizer"):
+        StaticSentenceEncoder(tmp_path / "other.npz", tiny_bert)
+
+
+def test_the_packaged_table_loads_offline_and_keeps_meaning():
+    encoder = StaticSentenceEncoder()
+    assert encoder.dimension == 384 and encoder.model_id == "static:all-MiniLM-L6-v2"
+    rates, rates_again, football = encoder.encode([
+        "The central bank raised interest rates by half a point on Thursday.",
+        "Borrowing costs went up after the central bank increased its key rate.",
+        "The home side won the football match with a late goal.",
+    ])
+    assert rates @ rates_again > rates @ football + 0.2
+
+
+def test_the_default_config_uses_static_vectors_and_a_named_model_runs_the_encoder(tmp_path):
+    assert isinstance(sentence_encoder(SummarizerConfig()), StaticSentenceEncoder)
+    contextual = sentence_encoder(SummarizerConfig(embedding_static=False, embedding_int8=False))
+    assert isinstance(contextual, SentenceEncoder)
+
+
+def test_the_default_extractive_path_never_imports_torch():
+    code = (
+        "import sys\n"
+        "from summarizer.extractive import ExtractiveSummarizer\n"
+        "from tests.summarizer.tiny_models import news_article\n"
+        "summary = ExtractiveSummarizer().summarize(news_article(), max_bullets=3)\n"
+        "assert len(summary.bullets) == 3, summary\n"
+        "print('torch' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                            text=True, timeout=300, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_static_and_model_vectors_rank_an_article_alike():
+    """The distilled vectors stand in for MiniLM: the learned ranker picks mostly the same
+    sentences with either (the quality numbers are in BENCHMARKS.md)."""
+    from tests.summarizer.tiny_models import news_article
+
+    text = news_article(paragraphs=8)
+    static = ExtractiveSummarizer(SummarizerConfig()).summarize(text, max_bullets=3)
+    model = ExtractiveSummarizer(SummarizerConfig(embedding_static=False)).summarize(
+        text, max_bullets=3
+    )
+    assert len({b.span for b in static.bullets} & {b.span for b in model.bullets}) >= 2
