@@ -166,10 +166,14 @@ def encoder_settings() -> tuple[str, object]:
     """Cache tag and factory of the sentence encoder exactly as the default config builds it."""
     from summarizer.config import SummarizerConfig
     from summarizer.embeddings import MAX_TOKENS, SentenceEncoder
+    from summarizer.static_embeddings import PACKAGED_TABLE, StaticSentenceEncoder
 
-    int8 = SummarizerConfig().embedding_int8
-    tag = f"{'int8' if int8 else 'fp32'}-t{MAX_TOKENS}"
-    return tag, lambda: SentenceEncoder(quantize_int8=int8)
+    config = SummarizerConfig()
+    if config.embedding_static:
+        table = (ROOT / "summarizer" / "data" / PACKAGED_TABLE).read_bytes()
+        return f"static-{hashlib.sha1(table).hexdigest()[:10]}", StaticSentenceEncoder
+    tag = f"{'int8' if config.embedding_int8 else 'fp32'}-t{MAX_TOKENS}"
+    return tag, lambda: SentenceEncoder(quantize_int8=config.embedding_int8)
 
 
 def build_docs(limits: dict[str, int | None]) -> list[Doc]:
@@ -446,7 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     w = FITTERS[loss](docs, mean, std, emb, l2, xw)
     meta = {"trained_on": "train part of cnndm_dev.jsonl and xsum_dev.jsonl "
             "(int(sha1(id), 16) % 3 != 0)", "loss": loss, "l2": l2, "xsum_weight": xw,
-            "command": "HF_HUB_OFFLINE=1 python benchmarks/train_ranker.py"}
+            "command": "HF_HUB_OFFLINE=1 python benchmarks/train_ranker.py",
+            "sentence_vectors": encoder_settings()[0]}
     if loss == "listwise" and SOFT_LABEL_MIX:
         meta["soft_label_mix"] = SOFT_LABEL_MIX
     if XSUM_POSITIONS_NEUTRAL:
