@@ -75,6 +75,17 @@ def test_token_vectors_are_the_models_output_for_each_token_alone(tiny_bert):
         np.testing.assert_allclose(vectors[token], expected, rtol=1e-4, atol=1e-5)
 
 
+def test_distillation_is_deterministic_and_records_what_it_was_built_from(tiny_bert):
+    from summarizer.distill import distill
+    from summarizer.static_embeddings import tokenizer_digest
+
+    first, meta = distill(tiny_bert, CORPUS, name="tiny-bert")
+    second, _ = distill(tiny_bert, CORPUS, name="tiny-bert")
+    np.testing.assert_array_equal(first, second)
+    assert meta["tokenizer_sha256"] == tokenizer_digest(tiny_bert / "tokenizer.json")
+    assert meta["corpus_sentences"] == len(CORPUS) and meta["components"] == 1
+
+
 def test_sif_weights_shrink_frequent_tokens_and_the_top_component_is_removed():
     from summarizer.distill import sif_table
 
