@@ -57,21 +57,12 @@ def test_summarizer_routes_detected_language_to_the_splitter(encoder, text, lang
 
 
 def _tiny_local_model(path):
-    """A tiny random BERT saved like a sentence-transformers model directory."""
-    torch = pytest.importorskip("torch")
-    path.mkdir(parents=True)
-    from transformers import BertConfig, BertModel, BertTokenizer
+    """A tiny random BERT whose vocabulary covers the German and French samples."""
+    pytest.importorskip("torch")
+    from tests.summarizer.tiny_models import build_tiny_bert
 
-    words = sorted(set((GERMAN + " " + FRENCH).lower().replace(".", " . ").replace(",", " , ")
-                       .split()))
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    BertTokenizer(str(path / "vocab.txt")).save_pretrained(path)
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128)
-    BertModel(config).save_pretrained(path)
-    return path
+    text = (GERMAN + " " + FRENCH).lower().replace(".", " . ").replace(",", " , ")
+    return build_tiny_bert(path, sorted(set(text.split())), hidden_size=32)
 
 
 def test_a_multilingual_model_from_a_local_directory_is_usable(tmp_path):

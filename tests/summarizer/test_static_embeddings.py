@@ -32,17 +32,10 @@ CORPUS = [
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory) -> Path:
     """A random 1-layer BERT with a fast tokenizer (tokenizer.json), saved to a directory."""
-    torch = pytest.importorskip("torch")
-    from transformers import BertConfig, BertModel, BertTokenizer
+    pytest.importorskip("torch")
+    from tests.summarizer.tiny_models import build_tiny_bert
 
-    path = tmp_path_factory.mktemp("tiny-bert")
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    BertTokenizer(str(path / "vocab.txt")).save_pretrained(path)
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=128)
-    BertModel(config).save_pretrained(path)
+    path = build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"), WORDS, hidden_size=16)
     assert (path / "tokenizer.json").is_file()
     return path
 

@@ -58,6 +58,24 @@ def tiny_tokenizer(model_max_length: int, *, chat: bool = False):
     return tokenizer
 
 
+def build_tiny_bert(path: Path, words: list[str], *, hidden_size: int, seed: int = 0) -> Path:
+    """A random 1-layer BERT encoder with a WordPiece vocabulary of `words`, saved like a
+    sentence-transformers model directory (config, weights, vocab.txt, tokenizer.json)."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *dict.fromkeys(words)]
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizer(str(path / "vocab.txt")).save_pretrained(path)
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=hidden_size, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=2 * hidden_size,
+                        max_position_embeddings=128)
+    BertModel(config).save_pretrained(path)
+    return path
+
+
 def _ids(tokenizer) -> dict[str, int]:
     return {
         "bos_token_id": tokenizer.bos_token_id,
