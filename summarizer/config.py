@@ -37,8 +37,9 @@ class SummarizerConfig:
     #: (packaged table, no transformer pass and no torch; same ranking quality in CV, several
     #: times faster, see BENCHMARKS.md). False, or any embedding_model set, runs the encoder.
     embedding_static: bool = True
-    #: int8 dynamic quantization of the sentence encoder: same ROUGE on the dev data,
-    #: ~1.5-2.5x faster on CPU (see BENCHMARKS.md). Off = exact fp32 embeddings.
+    #: int8 dynamic quantization of the sentence encoder wherever it runs (the faithfulness
+    #: guard; the extractive backend when not static): same ROUGE on the dev data, ~1.5-2.5x
+    #: faster on CPU (see BENCHMARKS.md). Off = exact fp32 embeddings.
     embedding_int8: bool = True
     #: "learned" uses the packaged trained scorer; "centrality" the unsupervised ranker.
     ranker: Literal["learned", "centrality"] = "learned"
