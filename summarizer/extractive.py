@@ -8,6 +8,7 @@ order with the span of their source sentence.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ from summarizer.embeddings import SentenceEncoder
 from summarizer.prompting import prepare_article
 from summarizer.ranking import Scorer, load_scorer, sentence_features
 from summarizer.sentences import Sentence
-from summarizer.static_embeddings import StaticSentenceEncoder
+from summarizer.static_embeddings import StaticSentenceEncoder, TableMismatchError
+
+log = logging.getLogger(__name__)
 
 #: Only this many leading sentences are embedded and ranked: news puts the story up front,
 #: and it bounds the work per article.
@@ -35,9 +38,16 @@ DUPLICATE_WORDS = 0.8
 
 
 def sentence_encoder(config: SummarizerConfig) -> SentenceEncoder | StaticSentenceEncoder:
-    """The encoder a config asks for: static vectors for the embedded model, else the model."""
+    """The encoder a config asks for: static vectors for the embedded model, else the model.
+
+    If the installed embedded model's tokenizer no longer matches the packaged table (a new
+    release of its package), the bot keeps working on the model itself, slower, and says so.
+    """
     if config.embedding_static and not config.embedding_model:
-        return StaticSentenceEncoder()
+        try:
+            return StaticSentenceEncoder()
+        except TableMismatchError as exc:
+            log.warning("%s; running the sentence model itself instead", exc)
     return SentenceEncoder(
         config.embedding_model,
         batch_size=config.batch_size,

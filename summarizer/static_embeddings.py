@@ -30,9 +30,22 @@ from summarizer.embeddings import MAX_TOKENS, embedded_model_dir
 PACKAGED_TABLE = "static_minilm.npz"
 
 
+#: The parts of a tokenizer.json that decide which ids a text gets (not its padding or
+#: truncation settings, nor how the file happens to be formatted).
+_TOKENIZATION_KEYS = ("normalizer", "pre_tokenizer", "model", "added_tokens")
+
+
+class TableMismatchError(ModelLoadError):
+    """The table was distilled for a different tokenizer than the one installed."""
+
+
 def tokenizer_digest(tokenizer_file: Path) -> str:
-    """sha256 of a tokenizer.json: a table is only valid for the vocabulary it was built from."""
-    return hashlib.sha256(tokenizer_file.read_bytes()).hexdigest()
+    """sha256 of what decides a text's token ids: a table is only valid for that tokenizer."""
+    spec = json.loads(tokenizer_file.read_text(encoding="utf-8"))
+    relevant = {key: spec.get(key) for key in _TOKENIZATION_KEYS}
+    return hashlib.sha256(
+        json.dumps(relevant, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
 
 
 def save_table(path: Path, table: np.ndarray, meta: dict) -> None:
@@ -80,7 +93,7 @@ class StaticSentenceEncoder:
         else:
             self._table, self.meta = load_table(table_path)
         if self.meta.get("tokenizer_sha256") != tokenizer_digest(tokenizer_file):
-            raise ModelLoadError(
+            raise TableMismatchError(
                 f"the static token vectors were built for another tokenizer than {tokenizer_file}; "
                 "rebuild them (benchmarks/distill_static.py) or set "
                 "summarizer.embedding_static = false"

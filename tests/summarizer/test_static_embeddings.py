@@ -143,6 +143,37 @@ def test_a_table_built_for_another_tokenizer_is_refused(tiny_bert, tiny_table, t
         StaticSentenceEncoder(tmp_path / "other.npz", tiny_bert)
 
 
+def test_the_tokenizer_digest_follows_token_ids_not_file_formatting(tiny_bert, tmp_path):
+    import json
+
+    from summarizer.static_embeddings import tokenizer_digest
+
+    original = tiny_bert / "tokenizer.json"
+    spec = json.loads(original.read_text(encoding="utf-8"))
+    spec["padding"] = None  # settings the encoder overrides anyway
+    (tmp_path / "reformatted.json").write_text(json.dumps(spec, indent=4), encoding="utf-8")
+    assert tokenizer_digest(tmp_path / "reformatted.json") == tokenizer_digest(original)
+    spec["model"]["vocab"]["bank"], spec["model"]["vocab"]["match"] = (
+        spec["model"]["vocab"]["match"], spec["model"]["vocab"]["bank"]
+    )
+    (tmp_path / "swapped.json").write_text(json.dumps(spec), encoding="utf-8")
+    assert tokenizer_digest(tmp_path / "swapped.json") != tokenizer_digest(original)
+
+
+def test_a_stale_packaged_table_falls_back_to_the_model_with_a_warning(monkeypatch, caplog):
+    import summarizer.extractive as extractive
+    from summarizer.static_embeddings import TableMismatchError
+
+    def stale_table():
+        raise TableMismatchError("the static token vectors were built for another tokenizer")
+
+    monkeypatch.setattr(extractive, "StaticSentenceEncoder", stale_table)
+    with caplog.at_level("WARNING", logger="summarizer.extractive"):
+        encoder = sentence_encoder(SummarizerConfig())
+    assert isinstance(encoder, SentenceEncoder)
+    assert "running the sentence model itself" in caplog.text
+
+
 def test_the_packaged_table_loads_offline_and_keeps_meaning():
     encoder = StaticSentenceEncoder()
     assert encoder.dimension == 384 and encoder.model_id == "static:all-MiniLM-L6-v2"
