@@ -2,7 +2,8 @@
 
 Every edit here either restores the text's normal form (tokenised spacing, a dangling quote
 mark, a leftover dateline) or drops a part whose removal cannot change the meaning of what is
-left: a pronoun-only attribution after a quotation (", he said"), a parenthetical aside, a
+left: a pronoun-only attribution after a quotation (", he said"), a pointer to a photo the
+reader cannot see ("(right)", ", pictured in 2007,"), a parenthetical aside, a
 trailing non-restrictive clause or everything after a semicolon. Sentences are never cut
 mid-clause and never get an ellipsis.
 """
@@ -35,6 +36,17 @@ _PRONOUN_ATTRIBUTION = re.compile(
         \s*([.!?]?)\s*$""",
     re.I | re.X,
 )
+# "(right)", "(centre left)", "(pictured)", ", pictured in 2007,": they point at a photo the
+# chat reader cannot see, and saying nothing about the story, they always go.
+_POSITION = r"(?:left|right|cent(?:re|er)|above|below|inset|pictured|l-r|top|bottom|middle)"
+_PHOTO_PARENTHETICAL = re.compile(
+    rf"\s*\((?=[^()]*\b{_POSITION}\b)(?:\b(?:far|second|third|fourth|{_POSITION}|back|front|"
+    r"main|picture|image|to|from|and|row|in|\d{4})\b|[\s,-])+\)",
+    re.I,
+)
+_PHOTO_APPOSITIVE = re.compile(
+    r",\s+pictured\b(?!\s+as\b)[^,.;:\"“”()]{0,80}(?:,\s*|(?=[.!?]$))", re.I  # not "pictured as"
+)
 _PARENTHETICAL = re.compile(r"\s+\([^()]{3,120}\)(?=[\s,.;:])")
 _TRAILING_RELATIVE = re.compile(r",\s+(?:which|who|whose)\b[^,;]*[.!?]?$", re.I)
 
@@ -48,6 +60,7 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     text = _LEADING_DATELINE.sub("", text, count=1)
     text = _LEADING_JUNK.sub("", text)
     text = _drop_pronoun_attribution(text)
+    text = _drop_photo_references(text)
     if len(text.split()) > target_words:
         text = shorten(text, target_words)
     text = _balance_quotes(text)
@@ -99,6 +112,15 @@ def _drop_pronoun_attribution(text: str) -> str:
     if quote[-1] not in ".!?":
         quote += stop
     return quote + closing
+
+
+def _drop_photo_references(text: str) -> str:
+    """'Sven Bender (right) says ...' → 'Sven Bender says ...'; 'Robinson, pictured in 2007,
+    has revealed' → 'Robinson has revealed'."""
+    text = _PHOTO_PARENTHETICAL.sub("", text)
+    # mid-sentence the appositive's two commas go with it; before the final stop, nothing is left
+    text = _PHOTO_APPOSITIVE.sub(lambda m: " " if m.group(0).rstrip().endswith(",") else "", text)
+    return " ".join(text.split())
 
 
 def shorten(text: str, target_words: int) -> str:

@@ -107,3 +107,34 @@ def test_curly_apostrophe_clitics_and_a_stray_leading_quote_are_repaired():
     assert clean_bullet("’ the ferry would n’t sail , and last year ’s fares rose .") == (
         "The ferry wouldn’t sail, and last year’s fares rose."
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Sven Bender (right) says Dortmund need more goals.",
+         "Sven Bender says Dortmund need more goals."),
+        ("Moti (second left) tackles Nikolic (pictured, right) in the clash.",
+         "Moti tackles Nikolic in the clash."),
+        ("Former England ace Jason Robinson, pictured in 2007, has revealed his struggle.",
+         "Former England ace Jason Robinson has revealed his struggle."),
+        ("The mayor thanked the volunteers, pictured.", "The mayor thanked the volunteers."),
+        ("sven bender ( right ) says dortmund need more goals .",
+         "Sven bender says dortmund need more goals."),
+    ],
+)
+def test_pointers_to_photos_the_reader_cannot_see_are_dropped(raw, clean):
+    assert clean_bullet(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The right-wing party (right-wing in name only) won the vote.",
+        "Officials named the victims (left to right: Ann Smith, Bo Jones) on Monday.",
+        "Smith, seen as the favourite, said the vote (held in 2019) was fair.",
+        "The council, pictured as a rubber stamp by critics, approved the plan.",
+    ],
+)
+def test_asides_that_say_something_are_kept(text):
+    assert clean_bullet(text) == text
