@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import zipfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -63,9 +64,10 @@ def save_table(path: Path, table: np.ndarray, meta: dict) -> None:
 def load_table(source) -> tuple[np.ndarray, dict]:
     """(float32 table, metadata) from a file written by `save_table`."""
     try:
-        with np.load(source, allow_pickle=False) as blob:
+        # opened here, not by np.load, so that a damaged file is closed as well
+        with open(source, "rb") as fh, np.load(fh, allow_pickle=False) as blob:
             rows, scales, meta = blob["rows"], blob["scales"], json.loads(str(blob["meta"]))
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise ModelLoadError(f"the static token vectors cannot be read: {exc}") from exc
     return rows.astype(np.float32) * scales[:, None], meta
 
@@ -121,4 +123,4 @@ class StaticSentenceEncoder:
             starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[nonempty]
             out[nonempty] = np.add.reduceat(self._table[ids], starts, axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+        return (out / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)

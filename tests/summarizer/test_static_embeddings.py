@@ -136,6 +136,12 @@ def test_long_sentences_are_cut_at_the_same_token_budget_as_the_encoder(tiny_ber
     np.testing.assert_allclose(long, cut, atol=1e-6)
 
 
+def test_a_damaged_table_is_a_load_error_not_a_crash(tiny_bert, tmp_path):
+    (tmp_path / "damaged.npz").write_bytes(b"PK\x03\x04 not really a zip file")
+    with pytest.raises(ModelLoadError, match="cannot be read"):
+        StaticSentenceEncoder(tmp_path / "damaged.npz", tiny_bert)
+
+
 def test_a_table_built_for_another_tokenizer_is_refused(tiny_bert, tiny_table, tmp_path):
     table, meta = load_table(tiny_table)
     save_table(tmp_path / "other.npz", table, {**meta, "tokenizer_sha256": "0" * 64})
