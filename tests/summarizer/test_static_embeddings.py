@@ -191,10 +191,12 @@ def test_the_packaged_table_loads_offline_and_keeps_meaning():
     assert rates @ rates_again > rates @ football + 0.2
 
 
-def test_the_default_config_uses_static_vectors_and_a_named_model_runs_the_encoder(tmp_path):
+def test_the_default_config_uses_static_vectors_and_a_named_model_runs_the_encoder(tiny_bert):
     assert isinstance(sentence_encoder(SummarizerConfig()), StaticSentenceEncoder)
-    contextual = sentence_encoder(SummarizerConfig(embedding_static=False, embedding_int8=False))
-    assert isinstance(contextual, SentenceEncoder)
+    switched_off = sentence_encoder(SummarizerConfig(embedding_static=False, embedding_int8=False))
+    assert isinstance(switched_off, SentenceEncoder)
+    named = sentence_encoder(SummarizerConfig(embedding_model=str(tiny_bert), embedding_int8=False))
+    assert isinstance(named, SentenceEncoder) and named.dimension == 16
 
 
 def test_the_default_extractive_path_never_imports_torch():
