@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.embeddings import MAX_TOKENS
-from summarizer.static_embeddings import tokenizer_digest
+from summarizer.static_embeddings import load_tokenizer, tokenizer_digest
 
 #: SIF smoothing; 1e-4 beat 1e-5 and 3e-4 in 5-fold CV of the ranker (BENCHMARKS.md).
 SIF_A = 1e-4
@@ -52,11 +52,7 @@ def token_vectors(model_dir: str | Path, *, batch_size: int = 512) -> np.ndarray
 
 def token_ids(tokenizer_file: Path, sentences: Sequence[str]) -> list[list[int]]:
     """Token ids of each sentence exactly as StaticSentenceEncoder tokenizes it."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(tokenizer_file))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer = load_tokenizer(tokenizer_file)
     return [e.ids for e in tokenizer.encode_batch(list(sentences), add_special_tokens=False)]
 
 

@@ -72,14 +72,22 @@ def load_table(source) -> tuple[np.ndarray, dict]:
     return rows.astype(np.float32) * scales[:, None], meta
 
 
+def load_tokenizer(tokenizer_file: Path):
+    """The fast tokenizer as sentences are encoded: no padding, MAX_TOKENS tokens at most."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return tokenizer
+
+
 class StaticSentenceEncoder:
     """Encodes sentences into unit vectors by summing static token vectors; thread-safe."""
 
     def __init__(
         self, table_path: str | Path | None = None, tokenizer_dir: str | Path | None = None
     ) -> None:
-        from tokenizers import Tokenizer
-
         tokenizer_dir = Path(tokenizer_dir) if tokenizer_dir else embedded_model_dir()
         if tokenizer_dir is None or not (tokenizer_dir / "tokenizer.json").is_file():
             raise ModelLoadError(
@@ -100,9 +108,7 @@ class StaticSentenceEncoder:
                 "rebuild them (benchmarks/distill_static.py) or set "
                 "summarizer.embedding_static = false"
             )
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer = load_tokenizer(tokenizer_file)
         self._lock = threading.Lock()
         self.model_id = f"static:{self.meta.get('model', 'unknown')}"
         self.dimension = int(self._table.shape[1])
