@@ -50,8 +50,9 @@ def tokenizer_digest(tokenizer_file: Path) -> str:
 
 
 def save_table(path: Path, table: np.ndarray, meta: dict) -> None:
-    """Store a float table as int8 rows with one float32 scale per row (4x smaller than fp32;
-    cosine similarities of sentence sums move by ~1e-4)."""
+    """Store a float table as int8 rows with one float32 scale per row: 4x smaller than fp32,
+    each row keeps a cosine above 0.999 to its original, and the ranker's CV with the int8
+    table (76.34) matched the fp32 experiment's (76.33, BENCHMARKS.md)."""
     table = np.asarray(table, dtype=np.float32)
     scales = np.abs(table).max(axis=1) / 127.0
     safe = np.where(scales > 0, scales, 1.0)
