@@ -99,6 +99,17 @@ def rouge(summary_sentences: list[str], reference: str) -> tuple[float, float, f
 SHARD = 256
 
 
+def ranked_sentences(article_text: str) -> tuple[str, list]:
+    """(cleaned text, sentences) exactly as the summarizer splits an article for ranking:
+    same cleaning and language, capped at MAX_SENTENCES."""
+    from summarizer.extractive import MAX_SENTENCES
+    from summarizer.language import detect_language
+    from summarizer.sentences import clean_text, split_sentences
+
+    text = clean_text(article_text)
+    return text, split_sentences(text, detect_language(text))[:MAX_SENTENCES]
+
+
 def cached_embeddings(
     dataset: str, split: str, encoder_factory, limit: int | None = None, settings: str = ""
 ):
@@ -107,22 +118,16 @@ def cached_embeddings(
     `settings` names the encoder configuration (e.g. "int8-t64") and is part of the cache
     key, so embeddings from different encoder settings never mix.
 
-    Sentences are split exactly as the summarizer splits them (same cleaning, language and
-    MAX_SENTENCES cap), so features computed from them match what the ranker sees at run time.
+    Sentences are split exactly as the summarizer splits them (`ranked_sentences`), so
+    features computed from them match what the ranker sees at run time.
     """
-    from summarizer.extractive import MAX_SENTENCES
-    from summarizer.language import detect_language
-    from summarizer.sentences import clean_text, split_sentences
-
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     articles = load_articles(dataset, split, limit)
     encoder = None
     for lo in range(0, len(articles), SHARD):
         prepared = []
         for art in articles[lo : lo + SHARD]:
-            text = clean_text(art.text)
-            sents = split_sentences(text, detect_language(text))[:MAX_SENTENCES]
-            prepared.append((art, text, sents))
+            prepared.append((art, *ranked_sentences(art.text)))
         counts = np.array([len(p[2]) for p in prepared])
         key = hashlib.sha1("|".join(a.id for a, _, _ in prepared).encode()).hexdigest()[:12]
         name = f"{dataset}-{settings}-{key}" if settings else f"{dataset}-{key}"

@@ -14,26 +14,22 @@ import argparse
 import sys
 import time
 
-from common import DATASETS, ROOT, load_articles
+from common import DATASETS, ROOT, load_articles, ranked_sentences
 
 from summarizer.distill import COMPONENTS, SIF_A, distill
 from summarizer.embeddings import resolve_model
-from summarizer.extractive import MAX_SENTENCES
-from summarizer.language import detect_language
-from summarizer.sentences import clean_text, split_sentences
 from summarizer.static_embeddings import PACKAGED_TABLE, save_table
 
 OUT = ROOT / "summarizer" / "data" / PACKAGED_TABLE
 
 
 def train_sentences() -> list[str]:
-    sentences = []
-    for dataset in DATASETS:
-        for article in load_articles(dataset, "train"):
-            text = clean_text(article.text)
-            split = split_sentences(text, detect_language(text))[:MAX_SENTENCES]
-            sentences += [s.text for s in split]
-    return sentences
+    return [
+        sentence.text
+        for dataset in DATASETS
+        for article in load_articles(dataset, "train")
+        for sentence in ranked_sentences(article.text)[1]
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
