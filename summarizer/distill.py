@@ -64,9 +64,8 @@ def sif_table(
     components: int = COMPONENTS,
 ) -> np.ndarray:
     """Token vectors weighted by a/(a+p) and with the corpus' top principal components removed."""
-    counts = np.zeros(len(vectors), dtype=np.float64)
-    for ids in corpus_ids:
-        np.add.at(counts, np.asarray(ids, dtype=np.int64), 1.0)
+    flat = np.fromiter((i for ids in corpus_ids for i in ids), dtype=np.int64)
+    counts = np.bincount(flat, minlength=len(vectors)).astype(np.float64)
     if not counts.sum():
         raise ValueError("the corpus has no tokens to count frequencies from")
     weights = sif_a / (sif_a + counts / counts.sum())
