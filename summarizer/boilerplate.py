@@ -28,7 +28,31 @@ _FURNITURE = re.compile(
       | sign\s+up\b.*
       | (?:subscribe|newsletter)\b.{0,60}
       | advertisement(?:\s*[·•|:-]?\s*scroll\s+to\s+continue(?:\s+with\s+content)?)?
-      | (?:published|updated|last\s+(?:modified|updated))\s*(?:on|at|:)?\s*[\d:].*
+      | (?:published|updated|posted|last\s+(?:modified|updated))\s*(?:on|at|:)?\s*
+        (?:[\d:]|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b
+        |(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*
+      # a line that is only a date, perhaps with a time: "March 3, 2026 at 3:45 p.m. EST"
+      | (?:\d{1,2}\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+
+        (?:\d{1,2},?\s+)?\d{4}(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\.?)?\s*[a-z]{0,4})?
+      | listen\s+to\s+(?:this\s+)?(?:article|story)\b.{0,40}
+      | \d{1,3}[\s-]*min(?:ute)?s?\s+read
+      | skip\s+(?:advert|ad|advertisement)s?\b.*
+      | copy\s+(?:link|url)
+      | supported\s+by
+      | loading(?:\.{3}|…)?
+      | (?:watch|listen|credit)\s*:.{0,100}     # teasers are short; longer is glued prose
+      | more\s+from\s+[^.!?]{1,40}           # "More from BBC News" (no full stop)
+      | (?:most\s+(?:read|popular|viewed)|trending(?:\s+now)?|top\s+stories|related\s+articles)
+      | this\s+(?:article|story|piece)\s+(?:was|is|has\s+been)\s+(?:originally\s+)?
+        (?:published|republished|adapted|updated|amended|corrected)\b.*
+      | editor[’']?s\s+note\s*:.*
+      | contact\s+the\s+(?:author|reporter|writer)s?\b.*
+      | (?:get|read)\s+(?:our|the)\s+(?:free\s+)?(?:[\w-]+\s+){0,2}newsletter\b.*
+      | want\s+more\s+(?:stories|news|articles)\b.*
+      | have\s+a\s+(?:news\s+)?tip\s*\?.*
+      | we\s+use\s+cookies\b.*
+      | read\s+the\s+full\s+(?:story|article|report)\b.{0,60}
+      | follow\s+(?:our|the)\s+live\s+(?:coverage|updates|blog)\b.*
       | by\s*\.\s*[\w .'’|-]{0,80}   # tokenised "by . daily mail reporter ."
       | (?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit)
         (?:\s*[|·•,/]\s*(?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit))*
@@ -47,6 +71,16 @@ _BYLINE = re.compile(
     r"^\s*(?:[Bb]y|BY)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|da|al-\w+)){0,5}"
     r"(?:\s*[,|/·-]\s*[A-Z][\w .'’&-]{0,50})?\s*$"
 )
+
+# "Jane Doe, CNN", "Jane Doe | Reuters": a byline without "By", for the big agencies only.
+_NAME_THEN_AGENCY = re.compile(
+    r"^\s*[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&)){1,5}\s*[,|·–—-]\s*"
+    r"(?:CNN|Reuters|AP|AFP|(?:The\s+)?Associated\s+Press|BBC(?:\s+News)?|Bloomberg|NPR)\s*$"
+)
+
+# A menu or widget label rather than prose: "Share", "Getty Images", "Most read", "Topics".
+LABEL_MAX_WORDS = 3
+_SENTENCE_END = tuple(".!?…:;\"”’»)")
 
 # Agency caption openers: "FILE PHOTO: A ship ...", "FILE - In this photo ...". Upper case only.
 _CAPTION_START = re.compile(r"^\s*FILE(?:\s+PHOTO)?\s*(?::|\s[-–—])\s")
@@ -75,6 +109,7 @@ def is_boilerplate(line: str) -> bool:
     return bool(
         _FURNITURE.match(line)
         or _BYLINE.match(line)
+        or _NAME_THEN_AGENCY.match(line)
         or _CAPTION_START.match(line)
         or _is_credit_line(line)
         or (len(line.split()) <= CAPTION_MAX_WORDS and _PHOTO_CREDIT_END.search(line))
@@ -87,3 +122,13 @@ def _is_credit_line(line: str) -> bool:
         return False
     words = re.findall(r"[^\W\d_][\w.'’-]*", _CREDIT_ROLE.sub(" ", text))
     return 0 < len(words) <= 40 and all(w[0].isupper() or w.lower() in _NAME_LINKS for w in words)
+
+
+def is_page_label(line: str) -> bool:
+    """True for a short line without sentence punctuation: a menu item, credit or subhead.
+
+    Only whole lines are judged this way (a pasted page's "Share", "Getty Images" or "Most
+    read"); they cannot become bullets, and left in they shift every later sentence's position.
+    """
+    text = line.strip()
+    return 0 < len(text.split()) <= LABEL_MAX_WORDS and not text.endswith(_SENTENCE_END)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pysbd
 
-from summarizer.boilerplate import is_boilerplate
+from summarizer.boilerplate import is_boilerplate, is_page_label
 
 #: pysbd ships rules for these; other languages fall back to English rules.
 PYSBD_LANGUAGES = frozenset(
@@ -84,7 +84,7 @@ def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     sentences: list[Sentence] = []
     paragraph = -1
     for start, block in _paragraphs(text):
-        if is_boilerplate(block):
+        if is_boilerplate(block) or is_page_label(block):
             continue
         paragraph += 1
         for s_start, s_end in _segment_block(block, segmenter):

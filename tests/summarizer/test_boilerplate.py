@@ -2,7 +2,7 @@
 
 import pytest
 
-from summarizer.boilerplate import is_boilerplate
+from summarizer.boilerplate import is_boilerplate, is_page_label
 from summarizer.sentences import split_sentences
 
 WIRE_STORY = "\n".join([
@@ -47,6 +47,32 @@ def test_wire_story_keeps_only_story_sentences():
         "Follow @newsbotwire on Twitter for the latest updates.",
         "Share your photos with Newsbot Wire.",
         "ADVERTISEMENT",
+        "Listen to this article",
+        "5 min read",
+        "Skip advert",
+        "Copy link",
+        "March 3, 2026 at 3:45 p.m. EST",
+        "3 March 2026",
+        "Posted: Tue 3 Mar 2026 10:00 GMT",
+        "Published Tuesday, March 3",
+        "This article was originally published on The Conversation.",
+        "This story has been updated with additional information.",
+        "Editor's note: This story has been updated.",
+        "Contact the author at jane@example.com.",
+        "Get our free morning briefing newsletter",
+        "Want more stories like this? Subscribe today.",
+        "Have a tip? Email us at tips@example.com.",
+        "Follow our live coverage here.",
+        "Read the full story here.",
+        "We use cookies to improve your experience.",
+        "Watch: The harbour master on the new quotas",
+        "Credit: Jo Pengelly for Newsbot Wire",
+        "More from Newsbot Wire",
+        "Jo Pengelly, Reuters",
+        "Jo Pengelly and Tom Ray | CNN",
+        "Supported by",
+        "Loading...",
+        "Most read",
     ],
 )
 def test_furniture_lines_are_boilerplate(line):
@@ -63,7 +89,48 @@ def test_furniture_lines_are_boilerplate(line):
         "Editing by hand took the team three weeks, the publisher said.",
         "Thousands follow the team to every away game.",
         "Users can scroll down the page to see older posts.",
+        "Published monthly, the magazine reached 40,000 readers.",
+        "Updated figures show a rise of 4 per cent.",
+        "Posted on the door was a notice from the council.",
+        "May 2026 be a better year, the mayor said.",
+        "More from the minister came on Tuesday.",
+        "Watch what happens when the tide turns, he said.",
+        "Loading the ships took three days.",
+        "This story was told to me by my grandfather, she said.",
+        "Jo Pengelly, CNN's correspondent in Truro, reported the blast.",
     ],
 )
 def test_story_sentences_are_not_boilerplate(sentence):
     assert not is_boilerplate(sentence)
+
+
+@pytest.mark.parametrize("line", ["Share", "Getty Images", "Most popular", "Topics", "AP"])
+def test_short_unpunctuated_lines_are_page_labels(line):
+    assert is_page_label(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["He died.", "Why?", "Rates rose again today", "Prices fell by 4% in May", "\"No.\""]
+)
+def test_sentences_and_longer_lines_are_not_page_labels(line):
+    assert not is_page_label(line)
+
+
+def test_pasted_page_loses_its_labels_and_story_positions_close_up():
+    page = "\n".join([
+        "Listen to this article",
+        "Share",
+        "Save",
+        "Orders for Cornish fishing boats rose for a third month in October.",
+        "Getty Images",
+        "Quota rules",
+        "Boatyards reported 41 new orders, up from 29 a year earlier.",
+        "Most read",
+    ])
+    sentences = split_sentences(page)
+    assert [s.text for s in sentences] == [
+        "Orders for Cornish fishing boats rose for a third month in October.",
+        "Boatyards reported 41 new orders, up from 29 a year earlier.",
+    ]
+    assert [s.paragraph for s in sentences] == [0, 1]
+    assert page[sentences[1].start : sentences[1].end] == sentences[1].text
