@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from summarizer.sentences import AGENCIES
+
 #: Shortening never leaves fewer words than this.
 MIN_WORDS = 8
 
@@ -22,8 +24,9 @@ _TOKENISED_CLITIC = re.compile(
 )
 _TOKENISED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 _TOKENISED_DASH = re.compile(r"\s*--\s*")
+# What the splitter trims off a sentence can still open a model's output or a pasted bullet.
 _LEADING_DATELINE = re.compile(
-    r"^\s*(?:[\w .,'’/-]{0,60}?\s*)?\(\s*(?:cnn|reuters|ap|afp)\s*\)\s*(?:--|[-–—:])?\s*"
+    rf"^\s*(?:[\w .,'’/-]{{0,60}}?\s*)?\(\s*(?:{AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*"
     # a partner-source tag opening the story: "(The Hollywood Reporter) ...", "( billboard ) ..."
     r"|^\s*\(\s*(?:the\s+)?[^\W\d_][\w.&'’]*(?:\s+[\w.&'’]+){0,2}\s*\)\s*(?:--|[-–—:])?\s*(?=\w)",
     re.I,

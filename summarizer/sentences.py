@@ -42,11 +42,12 @@ _INLINE_CAPTION = re.compile(
 )
 
 # "WASHINGTON (Reuters) -", "LONDON, March 3 (AP) —", "(CNN) --", "marseille , france ( cnn )".
-_AGENCIES = r"reuters|ap|afp|cnn|bloomberg|upi|dpa|ansa|efe|xinhua|pa|bbc|ians|pti"
+#: News agencies whose name in brackets marks a dateline (the bullet clean-up shares it).
+AGENCIES = r"reuters|ap|afp|cnn|bloomberg|upi|dpa|ansa|efe|xinhua|pa|bbc|ians|pti"
 _DATELINE = re.compile(
     rf"""^\s*(?:
-        [^\W\d_][\w .,'’/-]{{0,60}}?\s*\(\s*(?:{_AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*
-      | \(\s*(?:{_AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*
+        [^\W\d_][\w .,'’/-]{{0,60}}?\s*\(\s*(?:{AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*
+      | \(\s*(?:{AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*
       | [A-Z][A-Z .,'’-]{{2,40}}(?:,\s*[A-Z][a-z]{{2,9}}\.?\s+\d{{1,2}})?\s*(?:--|[–—])\s+
     )""",
     re.IGNORECASE | re.VERBOSE,

@@ -49,7 +49,8 @@ def test_no_dangling_quotes(raw, clean):
 @pytest.mark.parametrize(
     "raw",
     ["( cnn ) -- the storm hit the coast overnight, cutting power to thousands.",
-     "LONDON (Reuters) - The storm hit the coast overnight, cutting power to thousands."],
+     "LONDON (Reuters) - The storm hit the coast overnight, cutting power to thousands.",
+     "BERLIN (dpa) - The storm hit the coast overnight, cutting power to thousands."],
 )
 def test_leftover_dateline_is_dropped(raw):
     expected = "the storm hit the coast overnight, cutting power to thousands."
