@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from bot.errors import ExtractError
-from bot.extract import MESSAGES, Article, PageRejected, article_from_text, extract_article
+from bot.extract import Article, article_from_text, extract_article
+from bot.pagegate import MESSAGES, PageRejected
 
 URL = "https://www.courier.example/news/tram-bridge"
 
