@@ -129,13 +129,19 @@ def cached_embeddings(
         for art in articles[lo : lo + SHARD]:
             prepared.append((art, *ranked_sentences(art.text)))
         counts = np.array([len(p[2]) for p in prepared])
-        key = hashlib.sha1("|".join(a.id for a, _, _ in prepared).encode()).hexdigest()[:12]
+        # ids and sentence texts: a splitter or clean-up change re-embeds what it changed
+        digest = hashlib.sha1()
+        for art, _, sents in prepared:
+            digest.update(art.id.encode())
+            for s in sents:
+                digest.update(b"\0" + s.text.encode())
+        key = digest.hexdigest()[:12]
         name = f"{dataset}-{settings}-{key}" if settings else f"{dataset}-{key}"
         path = CACHE_DIR / f"{name}.npz"
         vectors = None
         if path.exists():
             blob = np.load(path, allow_pickle=False)
-            if np.array_equal(blob["counts"], counts):
+            if np.array_equal(blob["counts"], counts):  # else a half-written file: redo it
                 vectors = blob["vectors"]
         if vectors is None:
             encoder = encoder or encoder_factory()
