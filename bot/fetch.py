@@ -35,6 +35,9 @@ Kind = Literal["html", "text", "pdf"]
 
 #: Pages of a PDF whose text is extracted; a summary never needs more.
 PDF_MAX_PAGES = 50
+#: Bodies up to this size are decoded on the event loop (under ~5 ms even for bytes that are
+#: all errors); bigger ones go to a thread: 5 MB of non-UTF-8 bytes takes 70-90 ms to decode.
+DECODE_INLINE_BYTES = 256 * 1024
 _CHUNK = 64 * 1024
 _SNIFF_BYTES = 4096
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -187,6 +190,10 @@ class Fetcher:
         charset: str | None = None
         if raw.kind == "pdf":
             text = await asyncio.to_thread(pdf_text, raw.body, PDF_MAX_PAGES)
+        elif len(raw.body) > DECODE_INLINE_BYTES:
+            text, charset = await asyncio.to_thread(
+                decode_body, raw.body, raw.declared_charset, html=raw.kind == "html"
+            )
         else:
             text, charset = decode_body(raw.body, raw.declared_charset, html=raw.kind == "html")
         elapsed = time.monotonic() - started

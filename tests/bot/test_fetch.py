@@ -13,6 +13,7 @@ import gzip
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import tracemalloc
 import zlib
@@ -25,6 +26,7 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from bot import fetch as fetch_module
 from bot.config import FetchConfig
 from bot.errors import BlockedURLError, ConfigError, ExtractError, FetchError, UsageError
 from bot.fetch import Fetcher, decode_body, pdf_text
@@ -251,6 +253,7 @@ def _routes(server: Server) -> list[web.RouteDef]:
         web.get("/weird-type", static(lambda: _html(b"x", ctype="application/<!channel>"))),
         web.get("/cp1252", static(lambda: _html(windows, charset="windows-1252"))),
         web.get("/latin1", static(lambda: _html(windows, charset="ISO-8859-1"))),
+        web.get("/large-cp1252", static(lambda: _html(windows * 60_000, charset="cp1252"))),
         web.get("/sjis-meta", static(lambda: _html(sjis.encode("shift_jis")))),
         web.get("/koi8-http-equiv", static(lambda: _html(koi8.encode("koi8-r")))),
         web.get("/garbage", static(lambda: _html(b"<p>abc \x80\x81\xfe def</p>"))),
@@ -416,6 +419,23 @@ async def test_charsets(local: Fetcher, server: Server, path: str, text: str, ch
     page = await local.fetch(server.url(path))
     assert text in page.text
     assert page.charset == charset
+
+
+async def test_large_body_is_decoded_off_the_event_loop(
+    local: Fetcher, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[threading.Thread] = []
+
+    def recording_decode(*args: object, **kwargs: object) -> tuple[str, str]:
+        threads.append(threading.current_thread())
+        return decode_body(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fetch_module, "decode_body", recording_decode)
+    page = await local.fetch(server.url("/large-cp1252"))
+    assert len(page.text) > fetch_module.DECODE_INLINE_BYTES
+    assert page.text.count("café “quoted”") == 60_000
+    assert page.charset == "cp1252"
+    assert threads and threads[0] is not threading.main_thread()
 
 
 def test_decode_body_prefers_bom_over_declared_charset() -> None:
