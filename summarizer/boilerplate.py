@@ -79,8 +79,10 @@ _NAME_THEN_AGENCY = re.compile(
 )
 
 # A menu or widget label rather than prose: "Share", "Getty Images", "Most read", "Topics".
+# Characters bound it too: a CJK or Thai paragraph is one "word" to str.split().
 LABEL_MAX_WORDS = 3
-_SENTENCE_END = tuple(".!?…:;\"”’»)")
+LABEL_MAX_CHARS = 25
+_SENTENCE_END = tuple(".!?…:;\"”’»)。！？．؟।")
 
 # Agency caption openers: "FILE PHOTO: A ship ...", "FILE - In this photo ...". Upper case only.
 _CAPTION_START = re.compile(r"^\s*FILE(?:\s+PHOTO)?\s*(?::|\s[-–—])\s")
@@ -131,4 +133,8 @@ def is_page_label(line: str) -> bool:
     read"); they cannot become bullets, and left in they shift every later sentence's position.
     """
     text = line.strip()
-    return 0 < len(text.split()) <= LABEL_MAX_WORDS and not text.endswith(_SENTENCE_END)
+    return (
+        0 < len(text.split()) <= LABEL_MAX_WORDS
+        and len(text) <= LABEL_MAX_CHARS
+        and not text.endswith(_SENTENCE_END)
+    )

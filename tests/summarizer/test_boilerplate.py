@@ -110,7 +110,17 @@ def test_short_unpunctuated_lines_are_page_labels(line):
 
 
 @pytest.mark.parametrize(
-    "line", ["He died.", "Why?", "Rates rose again today", "Prices fell by 4% in May", "\"No.\""]
+    "line",
+    [
+        "He died.",
+        "Why?",
+        "Rates rose again today",
+        "Prices fell by 4% in May",
+        '"No."',
+        "東京都は月曜日、新しい防災計画を発表した。",
+        "東京都は月曜日に新しい防災計画を発表し住民に避難経路の確認を呼びかけたと発表",
+        "هل ستنخفض الأسعار؟",
+    ],
 )
 def test_sentences_and_longer_lines_are_not_page_labels(line):
     assert not is_page_label(line)
@@ -134,3 +144,11 @@ def test_pasted_page_loses_its_labels_and_story_positions_close_up():
     ]
     assert [s.paragraph for s in sentences] == [0, 1]
     assert page[sentences[1].start : sentences[1].end] == sentences[1].text
+
+
+def test_japanese_paragraphs_survive_the_label_rule():
+    text = "東京都は月曜日、新しい防災計画を発表した。\n計画は来年四月に始まる。\n共有"
+    assert [s.text for s in split_sentences(text, "ja")] == [
+        "東京都は月曜日、新しい防災計画を発表した。",
+        "計画は来年四月に始まる。",
+    ]
