@@ -27,7 +27,10 @@ class StateStore(Protocol):
     async def find_post(self, channel_key: str, url_key: str) -> str | None: ...
 
     async def hit_rate_limit(self, bucket: str, limit: int, window: float) -> float:
-        """Record a hit; 0.0 if allowed, else seconds until the next hit would be allowed."""
+        """Record a hit; 0.0 if allowed, else seconds until the next hit would be allowed.
+
+        Rejected hits are not recorded: a user who keeps trying is not locked out longer.
+        """
         ...
 
     async def record_vote(self, summary_id: str, user_id: str, vote: Vote) -> tuple[int, int]:
@@ -89,6 +92,3 @@ class LockTokens:
         if not tokens:
             del self._tokens[key]
         return token
-
-
-# Rejected rate-limit hits are not recorded: a user who keeps trying is not locked out longer.
