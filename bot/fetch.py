@@ -9,9 +9,7 @@ whose messages a chat user can read.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import errno
-import io
 import logging
 import re
 import time
@@ -24,8 +22,9 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from bot.bodytext import PDF_MAX_PAGES, SNIFF_BYTES, decode_body, pdf_text
 from bot.config import FetchConfig
-from bot.errors import BlockedURLError, BotError, ConfigError, ExtractError, FetchError, UsageError
+from bot.errors import BlockedURLError, BotError, ConfigError, FetchError, UsageError
 from bot.netguard import AddressPolicy, SafeConnector, parse_ip_host
 from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
 
@@ -33,13 +32,10 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["html", "text", "pdf"]
 
-#: Pages of a PDF whose text is extracted; a summary never needs more.
-PDF_MAX_PAGES = 50
 #: Bodies up to this size are decoded on the event loop (under ~5 ms even for bytes that are
 #: all errors); bigger ones go to a thread: 5 MB of non-UTF-8 bytes takes 70-90 ms to decode.
 DECODE_INLINE_BYTES = 256 * 1024
 _CHUNK = 64 * 1024
-_SNIFF_BYTES = 4096
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _KINDS: dict[str, Kind] = {
     "text/html": "html",
@@ -50,18 +46,6 @@ _KINDS: dict[str, Kind] = {
 _ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1"
 _HOST_CHARS = re.compile(r"^[A-Za-z0-9_.-]+$")
 _MIME_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,40}/[a-z0-9][a-z0-9!#$&^_.+-]{0,60}$")
-# Both <meta charset="x"> and <meta http-equiv="Content-Type" content="text/html; charset=x">.
-_META_CHARSET = re.compile(
-    rb"<meta[^>]{0,500}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE
-)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# WHATWG Encoding: these labels mean windows-1252 on the web.
-_WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii"})
-
 MALFORMED = "That link is not a valid web address."
 BAD_REDIRECT = "The site redirected to an address that is not a valid web link."
 CREDENTIALS_REFUSAL = "Links with a user name or password in them can't be summarized."
@@ -285,7 +269,7 @@ class Fetcher:
         except BaseException:
             resp.close()  # drop the connection rather than drain an oversized or broken body
             raise
-        kind = _KINDS[ctype] if declared else _sniff_kind(bytes(body[:_SNIFF_BYTES]))
+        kind = _KINDS[ctype] if declared else _sniff_kind(bytes(body[:SNIFF_BYTES]))
         if kind is None:
             raise FetchError("This link is a file of an unknown type, not an article.")
         return _RawResponse(
@@ -311,57 +295,6 @@ class Fetcher:
 
 
 _KIND_TYPES: dict[Kind, str] = {"html": "text/html", "text": "text/plain", "pdf": "application/pdf"}
-
-
-def decode_body(body: bytes, declared: str | None, *, html: bool) -> tuple[str, str]:
-    """Decode to text: BOM, else declared charset, else `<meta>` charset (HTML), else UTF-8.
-
-    Undecodable bytes become U+FFFD instead of failing the whole page.
-    """
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            return body.decode(codec, errors="replace"), codec.removesuffix("-sig")
-    candidates = [declared]
-    if html:
-        match = _META_CHARSET.search(body[:_SNIFF_BYTES])
-        candidates.append(match.group(1).decode("ascii") if match else None)
-    for label in candidates:
-        codec = _codec(label)
-        if codec is None:
-            continue
-        try:
-            return body.decode(codec, errors="replace"), codec
-        except (LookupError, UnicodeError, ValueError):
-            continue  # e.g. a bytes-to-bytes codec such as "zlib" named as a charset
-    return body.decode("utf-8", errors="replace"), "utf-8"
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip()).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _WINDOWS_1252_ALIASES else name
-
-
-def pdf_text(data: bytes, max_pages: int = PDF_MAX_PAGES) -> str:
-    """Text of the first `max_pages` pages (blocking; run it in a thread)."""
-    from pypdf import PdfReader  # imported lazily: only PDF links pay for it
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            reader.decrypt("")  # many "protected" PDFs only restrict printing or copying
-        pages = [page.extract_text() or "" for page in reader.pages[:max_pages]]
-    except Exception as exc:  # pypdf raises many types on damaged files
-        log.debug("pdf extraction failed: %r", exc)
-        raise ExtractError("I couldn't read the text of this PDF.") from exc
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    if not text:
-        raise ExtractError("This PDF has no text I can read (it may be scanned images).")
-    return text
 
 
 def _sniff_kind(head: bytes) -> Kind | None:

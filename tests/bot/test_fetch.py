@@ -27,9 +27,10 @@ from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot import fetch as fetch_module
+from bot.bodytext import decode_body, pdf_text
 from bot.config import FetchConfig
 from bot.errors import BlockedURLError, ConfigError, ExtractError, FetchError, UsageError
-from bot.fetch import Fetcher, decode_body, pdf_text
+from bot.fetch import Fetcher
 from bot.netguard import PRIVATE_ADDRESS_REFUSAL, AddressPolicy, SafeConnector
 from bot.urls import SCHEME_REFUSAL
 
