@@ -13,8 +13,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.cache import CacheUnavailable
 from bot.state import MemoryStateStore, StateStore, Vote
+from bot.stores import CacheUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cache import redis_client
 from bot.config import CacheConfig
 from bot.state.base import StateStore, StateUnavailable, Vote
 from bot.state.memory import MemoryStateStore
 from bot.state.redis import VOTE_TTL_SECONDS, RedisStateStore
 from bot.state.sqlite import SQLiteStateStore
+from bot.stores import redis_client
 
 __all__ = [
     "VOTE_TTL_SECONDS",

@@ -6,7 +6,7 @@ import collections
 import secrets
 from typing import Literal, Protocol
 
-from bot.cache import CacheUnavailable
+from bot.stores import CacheUnavailable
 
 Vote = Literal["up", "down"]
 

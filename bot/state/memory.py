@@ -5,8 +5,8 @@ from __future__ import annotations
 import collections
 import time
 
-from bot.cache import Clock
 from bot.state.base import LockTokens, Vote, check_limit, check_vote
+from bot.stores import Clock
 
 
 class MemoryStateStore:

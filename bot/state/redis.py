@@ -6,8 +6,8 @@ import secrets
 
 import redis.asyncio as aioredis
 
-from bot.cache import redis_client, redis_errors
 from bot.state.base import LockTokens, StateUnavailable, Vote, check_limit, check_vote
+from bot.stores import redis_client, redis_errors
 
 # Sliding-window log in a sorted set. Redis's own clock (TIME) is used so replicas with skewed
 # clocks still agree. Returns 0 when allowed, else milliseconds until the oldest hit leaves.

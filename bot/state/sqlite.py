@@ -6,8 +6,8 @@ import os
 import sqlite3
 import time
 
-from bot.cache import Clock, SQLiteFile, write_transaction
 from bot.state.base import LockTokens, StateUnavailable, Vote, check_limit, check_vote
+from bot.stores import Clock, SQLiteFile, write_transaction
 
 _STATE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
