@@ -65,6 +65,18 @@ _FURNITURE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# The commonest of the same in German, French, Spanish and Italian news pages.
+_FURNITURE_OTHER = re.compile(
+    r"""^\s*(?:
+        (?:lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|das\s+könnte\s+sie\s+auch\s+interessieren
+        |(?:à\s+)?lire\s+aussi|voir\s+aussi|(?:lea|lee)\s+también|te\s+puede\s+interesar
+        |leggi\s+anche)\s*(?::.*)?      # alone or before a colon: "Voir aussi loin ..." is prose
+      | (?:foto|bild|quelle|fotos?|crédits?\s+photo|fuente|fonte)\s*:.{0,120}
+      | (?:anzeige|werbung|publicité|publicidad|pubblicità)
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
 # "By Jane Doe", "By Jane Doe and Tom Lee, Reuters": capitalised names only, so that
 # "By the end of the year, ..." stays a sentence.
 _BYLINE = re.compile(
@@ -110,6 +122,7 @@ def is_boilerplate(line: str) -> bool:
     """True for a line or sentence that is page furniture (byline, caption, share bar...)."""
     return bool(
         _FURNITURE.match(line)
+        or _FURNITURE_OTHER.match(line)
         or _BYLINE.match(line)
         or _NAME_THEN_AGENCY.match(line)
         or _CAPTION_START.match(line)

@@ -73,6 +73,14 @@ def test_wire_story_keeps_only_story_sentences():
         "Supported by",
         "Loading...",
         "Most read",
+        "Lesen Sie auch: Der Hafen wird erweitert",
+        "Mehr zum Thema",
+        "Foto: Jo Pengelly/dpa",
+        "À lire aussi : le port s'agrandit",
+        "Lea también: el puerto crece",
+        "Leggi anche: il porto cresce",
+        "Publicité",
+        "Quelle: Newsbot Wire",
     ],
 )
 def test_furniture_lines_are_boilerplate(line):
@@ -98,6 +106,9 @@ def test_furniture_lines_are_boilerplate(line):
         "Loading the ships took three days.",
         "This story was told to me by my grandfather, she said.",
         "Jo Pengelly, CNN's correspondent in Truro, reported the blast.",
+        "Lesen Sie die Erklärung des Ministers, sagte der Sprecher.",
+        "Die Werbung für das Produkt wurde verboten.",
+        "Voir aussi loin que possible était son but, a-t-il dit.",
     ],
 )
 def test_story_sentences_are_not_boilerplate(sentence):
