@@ -138,16 +138,13 @@ def cached_embeddings(
         key = digest.hexdigest()[:12]
         name = f"{dataset}-{settings}-{key}" if settings else f"{dataset}-{key}"
         path = CACHE_DIR / f"{name}.npz"
-        vectors = None
-        if path.exists():
-            blob = np.load(path, allow_pickle=False)
-            if np.array_equal(blob["counts"], counts):  # else a half-written file: redo it
-                vectors = blob["vectors"]
-        if vectors is None:
+        if path.exists():  # the key fixes the sentences, so a file under it always fits
+            vectors = np.load(path, allow_pickle=False)["vectors"]
+        else:
             encoder = encoder or encoder_factory()
             flat = [s.text for _, _, ss in prepared for s in ss]
             vectors = encoder.encode(flat).astype(np.float16)
-            np.savez(path, vectors=vectors, counts=counts)
+            np.savez(path, vectors=vectors)
             print(f"  embedded {dataset} {split} {lo + len(prepared)}/{len(articles)}",
                   file=sys.stderr)
         offset = 0
