@@ -71,7 +71,7 @@ _FURNITURE_OTHER = re.compile(
         (?:lesen\s+sie\s+(?:auch|mehr)|mehr\s+zum\s+thema|das\s+könnte\s+sie\s+auch\s+interessieren
         |(?:à\s+)?lire\s+aussi|voir\s+aussi|(?:lea|lee)\s+también|te\s+puede\s+interesar
         |leggi\s+anche)\s*(?::.*)?      # alone or before a colon: "Voir aussi loin ..." is prose
-      | (?:foto|bild|quelle|fotos?|crédits?\s+photo|fuente|fonte)\s*:.{0,120}
+      | (?:fotos?|bild|quelle|crédits?\s+photo|fuente|fonte)\s*:.{0,120}
       | (?:anzeige|werbung|publicité|publicidad|pubblicità)
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
