@@ -118,6 +118,41 @@ _CREDIT_ROLE = re.compile(
 _NAME_LINKS = frozenset("and in from with de van von da al bin".split())
 
 
+# A photo caption left in the running text (Daily Mail style): "Pictured: ...", "X is pictured
+# in ...", "X poses with ...", "seen here", "posted this photo". English only, and only the
+# present-tense forms a caption uses, so "He was pictured leaving court" or "the plan poses a
+# risk" stay story sentences.
+_PHOTO_CAPTION = re.compile(
+    r"^(?:pictured|above|below|inset|top|bottom|left|right)\s*(?::|,|\bis\b|\bare\b)"
+    r"|\b(?:is|are)\s+(?:pictured|photographed|seen\s+here|shown\s+here)\b"
+    r"|\b(?:seen|shown|pictured)\s+(?:here|above|below|left|right|centre|center)\b"
+    r"|\b(?:poses?|posing)\s+(?:with|for\s+(?:a|the)\s+(?:photo|picture|camera|selfie)s?"
+    r"|in\s+(?:her|his|their|a|an|the)\b|in\s+front\s+of|alongside|next\s+to|beside)"
+    r"|\b(?:posted|shared|tweeted|uploaded)\s+(?:this|these)\s+"
+    r"(?:photo|picture|image|snap|selfie|video|clip)s?\b"
+    r"|\bsmiles?\s+for\s+the\s+cameras?\b"
+    r"|\blines?\s+up\s+for\s+a\s+(?:photo|picture)\b",
+    re.IGNORECASE,
+)
+_BRACKETED = re.compile(r"\([^()]*\)")
+#: Longer sentences are story text even if they mention a photo.
+PHOTO_CAPTION_MAX_WORDS = 40
+
+
+def is_photo_caption(sentence: str) -> bool:
+    """True for a sentence that describes a photo rather than the story.
+
+    It is kept in the article (its position and similarities still inform the ranking) but
+    is picked as a bullet only when nothing else is left: "Smith poses with the trophy" tells
+    a chat reader nothing and points at a picture they cannot see.
+    """
+    # "(pictured here in 2010)" inside a story sentence is a pointer the bullet clean-up drops
+    outside_brackets = _BRACKETED.sub(" ", sentence)
+    return len(sentence.split()) <= PHOTO_CAPTION_MAX_WORDS and bool(
+        _PHOTO_CAPTION.search(outside_brackets)
+    )
+
+
 def is_boilerplate(line: str) -> bool:
     """True for a line or sentence that is page furniture (byline, caption, share bar...)."""
     return bool(

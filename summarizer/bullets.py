@@ -47,6 +47,8 @@ _PHOTO_PARENTHETICAL = re.compile(
     r"main|picture|image|to|from|and|row|in|\d{4})\b|[\s,-])+\)",
     re.I,
 )
+# "(pictured with their daughter)", "(pictured in 2010)": whatever follows, it describes a photo.
+_PICTURED_PARENTHETICAL = re.compile(r"\s*\(\s*pictured\b[^()]{0,80}\)", re.I)
 _PHOTO_APPOSITIVE = re.compile(
     r",\s+pictured\b(?!\s+as\b)[^,.;:\"“”()]{0,80}(?:,\s*|(?=[.!?]$))", re.I  # not "pictured as"
 )
@@ -121,6 +123,7 @@ def _drop_photo_references(text: str) -> str:
     """'Sven Bender (right) says ...' → 'Sven Bender says ...'; 'Robinson, pictured in 2007,
     has revealed' → 'Robinson has revealed'."""
     text = _PHOTO_PARENTHETICAL.sub("", text)
+    text = _PICTURED_PARENTHETICAL.sub("", text)
     # mid-sentence the appositive's two commas go with it; before the final stop, nothing is left
     text = _PHOTO_APPOSITIVE.sub(lambda m: " " if m.group(0).rstrip().endswith(",") else "", text)
     return " ".join(text.split())

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from summarizer.base import Bullet, SummarizerError, Summary
+from summarizer.boilerplate import is_photo_caption
 from summarizer.bullets import clean_bullet
 from summarizer.config import SummarizerConfig
 from summarizer.embeddings import SentenceEncoder
@@ -152,7 +153,8 @@ def select_mmr(
     """Indices of up to k sentences by maximal marginal relevance (ties → earlier sentence).
 
     With `texts`, a sentence whose words mostly repeat a chosen one's (a caption glued to the
-    sentence it repeats) counts as a duplicate even when the embeddings differ.
+    sentence it repeats) counts as a duplicate even when the embeddings differ, and a photo
+    caption left in the running text is picked only once the story sentences run out.
     """
     n = len(scores)
     if n == 0:
@@ -160,23 +162,24 @@ def select_mmr(
     lo, hi = float(scores.min()), float(scores.max())
     relevance = (scores - lo) / (hi - lo) if hi > lo else np.ones(n)
     similarity = vectors @ vectors.T if len(vectors) else np.zeros((n, n))
+    captions = {i for i in range(n) if is_photo_caption(texts[i])} if texts is not None else set()
     chosen: list[int] = []
-    remaining = list(range(n))
-    while remaining and len(chosen) < k:
-        if chosen:
-            redundancy = similarity[np.ix_(remaining, chosen)].max(axis=1)
-        else:
-            redundancy = np.zeros(len(remaining))
-        mmr = MMR_LAMBDA * relevance[remaining] - (1 - MMR_LAMBDA) * redundancy
-        mmr[redundancy >= DUPLICATE_SIMILARITY] = -np.inf
-        if texts is not None and chosen:
-            for j, i in enumerate(remaining):
-                if any(_word_overlap(texts[i], texts[c]) >= DUPLICATE_WORDS for c in chosen):
-                    mmr[j] = -np.inf
-        best = int(np.argmax(mmr))  # argmax returns the first maximum: earlier sentence wins
-        if not np.isfinite(mmr[best]):
-            break
-        chosen.append(remaining.pop(best))
+    for remaining in ([i for i in range(n) if i not in captions], sorted(captions)):
+        while remaining and len(chosen) < k:
+            if chosen:
+                redundancy = similarity[np.ix_(remaining, chosen)].max(axis=1)
+            else:
+                redundancy = np.zeros(len(remaining))
+            mmr = MMR_LAMBDA * relevance[remaining] - (1 - MMR_LAMBDA) * redundancy
+            mmr[redundancy >= DUPLICATE_SIMILARITY] = -np.inf
+            if texts is not None and chosen:
+                for j, i in enumerate(remaining):
+                    if any(_word_overlap(texts[i], texts[c]) >= DUPLICATE_WORDS for c in chosen):
+                        mmr[j] = -np.inf
+            best = int(np.argmax(mmr))  # the first maximum: the earlier sentence wins a tie
+            if not np.isfinite(mmr[best]):
+                break
+            chosen.append(remaining.pop(best))
     return chosen
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from summarizer.boilerplate import is_boilerplate, is_page_label
+from summarizer.boilerplate import is_boilerplate, is_page_label, is_photo_caption
 from summarizer.sentences import split_sentences
 
 WIRE_STORY = "\n".join([
@@ -163,3 +163,36 @@ def test_japanese_paragraphs_survive_the_label_rule():
         "東京都は月曜日、新しい防災計画を発表した。",
         "計画は来年四月に始まる。",
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Pictured: Firefighters at the scene of the blaze on Tuesday.",
+        "Pictured is the first cell division of the embryo, taken with the new camera.",
+        "The striker, out of contract in June, is pictured training on Friday.",
+        "The champion poses with the trophy and his racket after the final.",
+        "The singer poses in front of a vintage car at the premiere.",
+        "The defender posted this photo of himself and his dog on his new account.",
+        "The tortoise is seen here teetering before he falls on the ground.",
+        "The two finalists line up for a photo before the match.",
+    ],
+)
+def test_photo_captions_in_running_text_are_recognised(sentence):
+    assert is_photo_caption(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "He was pictured leaving court on Monday after the verdict.",
+        "The plan poses a serious risk to savers, the regulator said.",
+        "She poses no threat to anyone, her lawyer told the court.",
+        "Police released a photo of the suspect on Tuesday.",
+        "Right now, the market is volatile, traders said.",
+        "The company posted this quarter's results on Friday.",
+        "The actor says he is now focusing on his career (pictured here in his new film).",
+    ],
+)
+def test_story_sentences_are_not_photo_captions(sentence):
+    assert not is_photo_caption(sentence)

@@ -120,6 +120,8 @@ def test_curly_apostrophe_clitics_and_a_stray_leading_quote_are_repaired():
         ("Former England ace Jason Robinson, pictured in 2007, has revealed his struggle.",
          "Former England ace Jason Robinson has revealed his struggle."),
         ("The mayor thanked the volunteers, pictured.", "The mayor thanked the volunteers."),
+        ("Ann and Bo Kerr (pictured with their son Tom) are among 1,500 couples.",
+         "Ann and Bo Kerr are among 1,500 couples."),
         ("sven bender ( right ) says dortmund need more goals .",
          "Sven bender says dortmund need more goals."),
     ],

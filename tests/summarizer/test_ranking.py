@@ -112,3 +112,19 @@ def test_a_sentence_repeating_a_chosen_one_is_a_duplicate():
     scores = np.array([1.0, 0.9, 0.5])
     assert select_mmr(scores, vectors, 2) == [0, 1]
     assert select_mmr(scores, vectors, 2, texts) == [0, 2]
+
+
+def test_a_photo_caption_is_picked_only_when_the_story_runs_out():
+    from summarizer.extractive import select_mmr
+
+    texts = [
+        "The council voted to cap cruise passengers at 8,000 a day.",
+        "The deputy mayor poses with campaigners outside the town hall.",
+        "The cap takes effect in April 2028.",
+    ]
+    vectors = np.eye(3)
+    scores = np.array([1.0, 0.9, 0.5])
+    assert select_mmr(scores, vectors, 2) == [0, 1]  # without texts, no caption check
+    assert select_mmr(scores, vectors, 2, texts) == [0, 2]
+    # asked for more bullets than there are story sentences, the caption fills the gap
+    assert select_mmr(scores, vectors, 3, texts) == [0, 2, 1]
