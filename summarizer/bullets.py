@@ -53,6 +53,8 @@ _PHOTO_APPOSITIVE = re.compile(
     r",\s+pictured\b(?!\s+as\b)[^,.;:\"“”()]{0,80}(?:,\s*|(?=[.!?]$))", re.I  # not "pictured as"
 )
 _PARENTHETICAL = re.compile(r"\s+\([^()]{3,120}\)(?=[\s,.;:])")
+# Ends in a letter or digit of a script whose sentences end with ".": Latin, Greek, Cyrillic.
+_ENDS_UNPUNCTUATED = re.compile(r"[%0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]$")
 _TRAILING_RELATIVE = re.compile(r",\s+(?:which|who|whose)\b[^,;]*[.!?]?$", re.I)
 
 
@@ -73,7 +75,10 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     if first and first.group(1).islower() and (tokenised or not any(c.isupper() for c in text)):
         i = first.start(1)  # lower-cased source: restore the sentence's capital
         text = text[:i] + text[i].upper() + text[i + 1 :]
-    return text.strip()
+    text = text.strip()
+    if _ENDS_UNPUNCTUATED.search(text) and len(text.split()) >= 4:
+        text += "."  # a standfirst or a model's bullet: end it like the others
+    return text
 
 
 def _detokenise(text: str) -> str:

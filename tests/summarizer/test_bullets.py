@@ -141,3 +141,32 @@ def test_pointers_to_photos_the_reader_cannot_see_are_dropped(raw, clean):
 )
 def test_asides_that_say_something_are_kept(text):
     assert clean_bullet(text) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Policymakers split 6-3 with three members voting for a cut",
+         "Policymakers split 6-3 with three members voting for a cut."),
+        ("Inflation rose to 3.6% in October from 3.4%",
+         "Inflation rose to 3.6% in October from 3.4%."),
+        ("Die Bahn bietet fünf Prozent mehr Geld", "Die Bahn bietet fünf Prozent mehr Geld."),
+        ("Le gouvernement a présenté un budget équilibré",
+         "Le gouvernement a présenté un budget équilibré."),
+    ],
+)
+def test_a_bullet_without_a_final_stop_gets_one(raw, clean):
+    assert clean_bullet(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The minister said: “We will not back down”",  # ends in a quote mark
+        "Is this the end of cheap flights?",
+        "東京都は月曜日、新しい防災計画を発表した",  # no "." in Japanese
+        "Markets rally",  # too short to be a sentence: a label, left alone
+    ],
+)
+def test_final_stop_is_added_only_to_unpunctuated_sentences(text):
+    assert clean_bullet(text) == text
