@@ -1,9 +1,10 @@
 """Make a chosen sentence read well as a chat bullet without changing what it says.
 
 Every edit here either restores the text's normal form (tokenised spacing, a dangling quote
-mark, a leftover dateline) or drops a part whose removal cannot change the meaning of what is
-left: a pronoun-only attribution after a quotation (", he said"), a pointer to a photo the
-reader cannot see ("(right)", ", pictured in 2007,"), a parenthetical aside, a
+mark, a leftover dateline, a missing final stop) or drops a part whose removal cannot change
+the meaning of what is left: a pronoun-only attribution after a quotation (", he said"), a
+pointer to a photo the reader cannot see ("(right)", ", pictured in 2007,"), a leading
+"But" or "However," that links to a sentence the list may not show, a parenthetical aside, a
 trailing non-restrictive clause or everything after a semicolon. Sentences are never cut
 mid-clause and never get an ellipsis.
 """
@@ -53,6 +54,14 @@ _PHOTO_APPOSITIVE = re.compile(
     r",\s+pictured\b(?!\s+as\b)[^,.;:\"“”()]{0,80}(?:,\s*|(?=[.!?]$))", re.I  # not "pictured as"
 )
 _PARENTHETICAL = re.compile(r"\s+\([^()]{3,120}\)(?=[\s,.;:])")
+# "But ...", "However, ...": a link to a sentence the bullet list may not show. "But for" and
+# "And yet" style openings that are part of the clause are left alone; adverbs need their comma.
+_LEADING_CONNECTIVE = re.compile(
+    r"^(?:(?:but|and)\s+(?!for\b|then\b|so\b|yet\b)"
+    r"|(?:however|meanwhile|moreover|furthermore|nevertheless|in\s+addition|additionally),\s+)"
+    r"(?=[^\W\d_])",
+    re.I,
+)
 # Ends in a letter or digit of a script whose sentences end with ".": Latin, Greek, Cyrillic.
 _ENDS_UNPUNCTUATED = re.compile(r"[%0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]$")
 _TRAILING_RELATIVE = re.compile(r",\s+(?:which|who|whose)\b[^,;]*[.!?]?$", re.I)
@@ -68,6 +77,7 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     text = _LEADING_JUNK.sub("", text)
     text = _drop_pronoun_attribution(text)
     text = _drop_photo_references(text)
+    text = _drop_leading_connective(text)
     if len(text.split()) > target_words:
         text = shorten(text, target_words)
     text = _balance_quotes(text)
@@ -122,6 +132,18 @@ def _drop_pronoun_attribution(text: str) -> str:
     if quote[-1] not in ".!?":
         quote += stop
     return quote + closing
+
+
+def _drop_leading_connective(text: str) -> str:
+    """'But RMT bosses said ...' → 'RMT bosses said ...'; 'However, the plan ...' → 'The plan ...'.
+
+    A bullet stands alone: the sentence the connective answered may not be among the bullets.
+    """
+    m = _LEADING_CONNECTIVE.match(text)
+    if not m or len(text[m.end() :].split()) < MIN_WORDS:
+        return text
+    rest = text[m.end() :]
+    return rest[0].upper() + rest[1:]
 
 
 def _drop_photo_references(text: str) -> str:

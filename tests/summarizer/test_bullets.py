@@ -170,3 +170,33 @@ def test_a_bullet_without_a_final_stop_gets_one(raw, clean):
 )
 def test_final_stop_is_added_only_to_unpunctuated_sentences(text):
     assert clean_bullet(text) == text
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("But union leaders said they had already rejected the offer on Monday.",
+         "Union leaders said they had already rejected the offer on Monday."),
+        ("However, the decision could mean the city breaks European rules on water quality.",
+         "The decision could mean the city breaks European rules on water quality."),
+        ("Meanwhile, prices in the capital rose by 3% over the same period.",
+         "Prices in the capital rose by 3% over the same period."),
+        ("but the council said it would review the decision next year , officials said .",
+         "The council said it would review the decision next year, officials said."),
+    ],
+)
+def test_a_leading_connective_is_dropped(raw, clean):
+    assert clean_bullet(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "But for the rain, the final would have been played on Sunday as planned.",
+        "And yet the council still approved the plan on Tuesday after a long debate.",
+        "However much they try, the teams cannot agree on a date for the final.",
+        "But it was not enough.",  # too little would be left
+    ],
+)
+def test_connectives_that_belong_to_the_clause_stay(text):
+    assert clean_bullet(text) == text
