@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from summarizer.boilerplate import PHOTO_APPOSITIVE
 from summarizer.sentences import AGENCIES
 
 #: Shortening never leaves fewer words than this.
@@ -40,8 +41,9 @@ _PRONOUN_ATTRIBUTION = re.compile(
         \s*([.!?]?)\s*$""",
     re.I | re.X,
 )
-# "(right)", "(centre left)", "(pictured)", ", pictured in 2007,": they point at a photo the
-# chat reader cannot see, and saying nothing about the story, they always go.
+# "(right)", "(centre left)", "(pictured)", ", pictured in 2007," (PHOTO_APPOSITIVE, shared with
+# the caption rule): they point at a photo the chat reader cannot see, and saying nothing about
+# the story, they always go.
 _POSITION = r"(?:left|right|cent(?:re|er)|above|below|inset|pictured|l-r|top|bottom|middle)"
 _PHOTO_PARENTHETICAL = re.compile(
     rf"\s*\((?=[^()]*\b{_POSITION}\b)(?:\b(?:far|second|third|fourth|{_POSITION}|back|front|"
@@ -50,9 +52,6 @@ _PHOTO_PARENTHETICAL = re.compile(
 )
 # "(pictured with their daughter)", "(pictured in 2010)": whatever follows, it describes a photo.
 _PICTURED_PARENTHETICAL = re.compile(r"\s*\(\s*pictured\b[^()]{0,80}\)", re.I)
-_PHOTO_APPOSITIVE = re.compile(
-    r",\s+pictured\b(?!\s+as\b)[^,.;:\"“”()]{0,80}(?:,\s*|(?=[.!?]$))", re.I  # not "pictured as"
-)
 _PARENTHETICAL = re.compile(r"\s+\([^()]{3,120}\)(?=[\s,.;:])")
 # "But ...", "However, ...": a link to a sentence the bullet list may not show. "But for" and
 # "And yet" style openings that are part of the clause are left alone; adverbs need their comma.
@@ -152,7 +151,7 @@ def _drop_photo_references(text: str) -> str:
     text = _PHOTO_PARENTHETICAL.sub("", text)
     text = _PICTURED_PARENTHETICAL.sub("", text)
     # mid-sentence the appositive's two commas go with it; before the final stop, nothing is left
-    text = _PHOTO_APPOSITIVE.sub(lambda m: " " if m.group(0).rstrip().endswith(",") else "", text)
+    text = PHOTO_APPOSITIVE.sub(lambda m: " " if m.group(0).rstrip().endswith(",") else "", text)
     return " ".join(text.split())
 
 

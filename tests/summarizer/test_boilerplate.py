@@ -176,6 +176,12 @@ def test_japanese_paragraphs_survive_the_label_rule():
         "The defender posted this photo of himself and his dog on his new account.",
         "The tortoise is seen here teetering before he falls on the ground.",
         "The two finalists line up for a photo before the match.",
+        "The couple pose with their baby daughter outside the hospital.",
+        "The new stadium, seen above, will hold 60,000 fans when it opens.",
+        "The minister smiles for the cameras outside Downing Street.",
+        "The suspect is photographed outside the court in Leeds.",
+        "Above, the damaged bridge on the morning after the storm.",
+        "The singer shared these pictures from her holiday in Greece.",
     ],
 )
 def test_photo_captions_in_running_text_are_recognised(sentence):
@@ -192,6 +198,9 @@ def test_photo_captions_in_running_text_are_recognised(sentence):
         "Right now, the market is volatile, traders said.",
         "The company posted this quarter's results on Friday.",
         "The actor says he is now focusing on his career (pictured here in his new film).",
+        "The town has drawn tourists since 2009, attracting visitors who pose with the statue.",
+        "Fans queued for hours to pose with the trophy at the stadium.",
+        "Prior, seen here celebrating the 2013 series win, is out indefinitely with a back injury.",
     ],
 )
 def test_story_sentences_are_not_photo_captions(sentence):

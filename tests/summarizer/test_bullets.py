@@ -122,6 +122,8 @@ def test_curly_apostrophe_clitics_and_a_stray_leading_quote_are_repaired():
         ("The mayor thanked the volunteers, pictured.", "The mayor thanked the volunteers."),
         ("Ann and Bo Kerr (pictured with their son Tom) are among 1,500 couples.",
          "Ann and Bo Kerr are among 1,500 couples."),
+        ("Prior, seen here celebrating the 2013 series win, is out with a back injury.",
+         "Prior is out with a back injury."),
         ("sven bender ( right ) says dortmund need more goals .",
          "Sven bender says dortmund need more goals."),
     ],
