@@ -20,7 +20,7 @@ import pytest
 
 from tests.fake_slack import TEAM, TOKEN, FakeSlack, event_body, sign
 from tests.pages import PageServer, article_html
-from tests.redis_server import RedisServer, free_port, redis_server_path
+from tests.redis_server import RedisServer, free_ports, redis_server_path
 
 pytestmark = [
     pytest.mark.slow,
@@ -66,11 +66,13 @@ format = "json"
     return path
 
 
-async def _wait_ready(session: aiohttp.ClientSession, port: int, proc, within: float = 120):
+async def _wait_ready(session: aiohttp.ClientSession, port: int, proc, log, within: float = 120):
     deadline = asyncio.get_running_loop().time() + within
     while asyncio.get_running_loop().time() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"bot exited early with {proc.returncode}")
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-2000:]
+            raise AssertionError(f"bot exited early with {proc.returncode}:\n{tail}")
         try:
             async with session.get(f"http://127.0.0.1:{port}/readyz") as resp:
                 if resp.status == 200:
@@ -97,8 +99,10 @@ async def test_same_event_to_both_replicas_gives_one_reply_and_logs_hold_no_toke
         env.pop(name, None)
     procs, ports, logs = [], [], []
     try:
+        # all four ports at once, so the two replicas can never be handed the same one
+        free = free_ports(4)
         for i in range(2):
-            port, health = free_port(), free_port()
+            port, health = free[2 * i], free[2 * i + 1]
             cfg = _config(tmp_path / f"bot{i}.toml", port=port, health=health, slack=slack,
                           pages=pages, redis_url=redis.url)
             log = (tmp_path / f"bot{i}.log").open("w+b")
@@ -109,8 +113,8 @@ async def test_same_event_to_both_replicas_gives_one_reply_and_logs_hold_no_toke
             ))
             ports.append((port, health))
         async with aiohttp.ClientSession() as session:
-            for (_port, health), proc in zip(ports, procs, strict=True):
-                await _wait_ready(session, health, proc)
+            for (_port, health), proc, log in zip(ports, procs, logs, strict=True):
+                await _wait_ready(session, health, proc, log)
             event = {"type": "message", "channel": CHANNEL, "user": "U0USER",
                      "text": f"look <{pages.base}/story>", "ts": "1700000001.000100",
                      "channel_type": "channel"}
@@ -143,9 +147,9 @@ async def test_same_event_to_both_replicas_gives_one_reply_and_logs_hold_no_toke
         await pages.stop()
         await slack.stop()
         redis.stop()
-    output = b"".join(log.seek(0) or log.read() for log in logs).decode(errors="replace")
-    for log in logs:
-        log.close()
+        output = b"".join(log.seek(0) or log.read() for log in logs).decode(errors="replace")
+        for log in logs:
+            log.close()  # also on failure: a leaked file fails a later test (filterwarnings)
     assert [p.returncode for p in procs] == [0, 0], output[-3000:]
     assert "newsbot running" in output  # the DEBUG/INFO logs really were captured
     for secret in (BOT_TOKEN, SIGNING_SECRET):
