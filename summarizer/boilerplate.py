@@ -160,8 +160,9 @@ def is_photo_caption(sentence: str) -> bool:
     is picked as a bullet only when nothing else is left: "Smith poses with the trophy" tells
     a chat reader nothing and points at a picture they cannot see.
     """
-    lowered = " ".join(sentence.lower().split())
-    if len(sentence.split()) > PHOTO_CAPTION_MAX_WORDS or not (
+    words = sentence.lower().split()
+    lowered = " ".join(words)
+    if len(words) > PHOTO_CAPTION_MAX_WORDS or not (
         any(cue in lowered for cue in _CAPTION_CUES) or lowered.startswith(_CAPTION_OPENERS)
     ):
         return False  # the common case, decided without the regexes (~3 µs instead of ~35)

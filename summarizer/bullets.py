@@ -139,9 +139,9 @@ def _drop_leading_connective(text: str) -> str:
     A bullet stands alone: the sentence the connective answered may not be among the bullets.
     """
     m = _LEADING_CONNECTIVE.match(text)
-    if not m or len(text[m.end() :].split()) < MIN_WORDS:
+    rest = text[m.end() :] if m else ""
+    if len(rest.split()) < MIN_WORDS:
         return text
-    rest = text[m.end() :]
     return rest[0].upper() + rest[1:]
 
 
