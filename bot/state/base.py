@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
 from bot.stores import CacheUnavailable
@@ -76,6 +77,18 @@ class LockTokens:
         token = secrets.token_hex(16)
         self._tokens.setdefault(key, collections.deque(maxlen=self._MAX_PER_KEY)).append(token)
         return token
+
+    async def take(self, key: str, attempt: Callable[[str], Awaitable[bool]]) -> bool:
+        """Run `attempt(token)` with a fresh token; the token is kept only if it took the lock
+        (a refusal or an error forgets it, so `release_lock` cannot pop it later)."""
+        token = self.add(key)
+        taken = False
+        try:
+            taken = await attempt(token)
+        finally:
+            if not taken:
+                self.discard(key, token)
+        return taken
 
     def discard(self, key: str, token: str) -> None:
         tokens = self._tokens.get(key)

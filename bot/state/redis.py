@@ -7,7 +7,7 @@ import secrets
 import redis.asyncio as aioredis
 
 from bot.state.base import LockTokens, StateUnavailable, Vote, check_limit, check_vote
-from bot.stores import redis_client, redis_errors
+from bot.stores import adopt_redis, redis_errors
 
 # Sliding-window log in a sorted set. Redis's own clock (TIME) is used so replicas with skewed
 # clocks still agree. Returns 0 when allowed, else milliseconds until the oldest hit leaves.
@@ -49,9 +49,7 @@ class RedisStateStore:
         prefix: str = "newsbot:",
         close_client: bool | None = None,
     ) -> None:
-        created = isinstance(client_or_url, str)
-        self._client = redis_client(client_or_url) if created else client_or_url
-        self._close_client = created if close_client is None else close_client
+        self._client, self._close_client = adopt_redis(client_or_url, close_client)
         self._prefix = prefix
         self._rate_limit = self._client.register_script(_RATE_LIMIT_LUA)
         self._release = self._client.register_script(_RELEASE_LUA)
@@ -103,17 +101,13 @@ class RedisStateStore:
         return _tally(values)
 
     async def acquire_lock(self, key: str, ttl: float) -> bool:
-        token = self._tokens.add(key)
-        ok = False
-        try:
+        async def attempt(token: str) -> bool:
             with redis_errors(StateUnavailable):
-                ok = bool(
+                return bool(
                     await self._client.set(self._key("lock", key), token, nx=True, px=_ms(ttl))
                 )
-        finally:
-            if not ok:
-                self._tokens.discard(key, token)
-        return ok
+
+        return await self._tokens.take(key, attempt)
 
     async def release_lock(self, key: str) -> bool:
         token = self._tokens.pop(key)

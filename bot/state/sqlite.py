@@ -122,23 +122,19 @@ class SQLiteStateStore:
 
     async def acquire_lock(self, key: str, ttl: float) -> bool:
         now = self._clock()
-        token = self._tokens.add(key)
 
-        def run(conn: sqlite3.Connection) -> bool:
-            with write_transaction(conn):
-                conn.execute("DELETE FROM locks WHERE key = ? AND expires_at <= ?", (key, now))
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO locks VALUES (?, ?, ?)", (key, token, now + ttl)
-                )
-                return cur.rowcount == 1
+        async def attempt(token: str) -> bool:
+            def run(conn: sqlite3.Connection) -> bool:
+                with write_transaction(conn):
+                    conn.execute("DELETE FROM locks WHERE key = ? AND expires_at <= ?", (key, now))
+                    cur = conn.execute(
+                        "INSERT OR IGNORE INTO locks VALUES (?, ?, ?)", (key, token, now + ttl)
+                    )
+                    return cur.rowcount == 1
 
-        acquired = False
-        try:
-            acquired = await self._db.run(run)
-        finally:
-            if not acquired:
-                self._tokens.discard(key, token)
-        return acquired
+            return await self._db.run(run)
+
+        return await self._tokens.take(key, attempt)
 
     async def release_lock(self, key: str) -> bool:
         token = self._tokens.pop(key)
