@@ -26,6 +26,7 @@ from bot.stores import CacheUnavailable as CacheUnavailable  # raised by every c
 from bot.stores import (
     Clock,
     SQLiteFile,
+    adopt_redis,
     redis_client,
     redis_errors,
     write_transaction,
@@ -253,9 +254,7 @@ class RedisCache:
         close_client: bool | None = None,
         clock: Clock = time.time,
     ) -> None:
-        created = isinstance(client_or_url, str)
-        self._client = redis_client(client_or_url) if created else client_or_url
-        self._close_client = created if close_client is None else close_client
+        self._client, self._close_client = adopt_redis(client_or_url, close_client)
         self._prefix = prefix
         self._clock = clock
 

@@ -140,6 +140,15 @@ def redis_errors(error: type[Exception] = CacheUnavailable) -> Iterator[None]:
         raise error(f"Redis unavailable: {exc}") from exc
 
 
+def adopt_redis(
+    client_or_url: aioredis.Redis | str, close_client: bool | None
+) -> tuple[aioredis.Redis, bool]:
+    """(client, close it with the store?): by default a store closes only a client it made."""
+    if isinstance(client_or_url, str):
+        return redis_client(client_or_url), True if close_client is None else close_client
+    return client_or_url, bool(close_client)
+
+
 def redis_client(url: str) -> aioredis.Redis:
     """A client for `url` with the password from REDIS_PASSWORD (never from config files)."""
     return aioredis.from_url(

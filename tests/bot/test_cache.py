@@ -21,6 +21,7 @@ from bot.cache import (
     open_cache,
 )
 from bot.config import CacheConfig
+from bot.stores import adopt_redis
 from tests.redis_server import free_port
 
 SUMMARY = {"title": "Bridge to be restored", "bullets": ["Council votes 9–4 for repairs."]}
@@ -368,3 +369,16 @@ async def test_open_cache_picks_the_backend(tmp_path, monkeypatch):
     assert isinstance(redis_cache, RedisCache)
     assert redis_cache._client.connection_pool.connection_kwargs["password"] == "s3cret"
     await redis_cache.close()
+
+
+async def test_a_redis_store_closes_only_the_client_it_made():
+    made, closes = adopt_redis("redis://127.0.0.1:1/0", None)  # lazy: nothing connects
+    kept, closes_kept = adopt_redis("redis://127.0.0.1:1/0", False)
+    try:
+        assert closes is True
+        assert kept is not made and closes_kept is False
+        assert adopt_redis(made, None) == (made, False)
+        assert adopt_redis(made, True) == (made, True)
+    finally:
+        await made.aclose()
+        await kept.aclose()
