@@ -8,7 +8,10 @@ quote/number flags, see summarizer/ranking.py) plus, optionally, the MiniLM embe
 trained with a listwise softmax loss per article (each article weighs the same, and both data
 sets weigh the same in total; XSum's position columns are neutral, see XSUM_POSITIONS_NEUTRAL).
 Only the TRAIN part of both dev files is used (split rule in benchmarks/common.py); a fixed
-slice of it picks the regularisation. Deterministic.
+slice of it picks the regularisation. Then the set scorer (summarizer/subsets.py) is fitted
+for that ranker: over every CNN/DM train article's candidate bullet sets, a per-article
+softmax against the softmax of each set's ROUGE-1 + ROUGE-2 F1; its weights go into the
+same file under "subset". Deterministic.
 
     HF_HUB_OFFLINE=1 python benchmarks/train_ranker.py
 """
@@ -30,8 +33,9 @@ from common import DATASETS, ROOT, cached_embeddings, load_articles
 from scipy.optimize import minimize
 
 from summarizer.bullets import clean_bullet
-from summarizer.extractive import select_mmr
+from summarizer.extractive import bullet_candidates, choose_bullets
 from summarizer.ranking import FORM_FREE_FEATURES, Features, LinearScorer, sentence_features
+from summarizer.subsets import POSITION_SET_FEATURES, SET_FEATURES
 
 OUT = ROOT / "summarizer" / "data" / "ranker.json"
 #: Scalar features the learned ranker reads (all independent of case and tokenisation).
@@ -60,6 +64,13 @@ POSITION_FEATURES = frozenset(
 #: neutral (0 once standardised) and only CNN/DM fits the position weights; XSum still
 #: teaches the content, length and centrality weights.
 XSUM_POSITIONS_NEUTRAL = True
+#: The set scorer (summarizer/subsets.py) is fitted to a softmax of each candidate set's
+#: ROUGE-1 + ROUGE-2 F1 at this temperature: low is "only the best set", high rewards every
+#: good set a little. 0.5 had the best 5-fold CV objective of 0.1 / 0.2 / 0.5 (`--cv-sets`).
+SET_TEMPERATURE = 0.5
+#: Which data sets teach the set scorer. Only CNN/DM's 3-bullet summaries: taught XSum's
+#: one-sentence ones too, it gave back most of the CNN/DM gain in CV (`--cv-sets`).
+SET_DATASETS = ("cnndm",)
 #: Articles of at most this many sentences count as short in the validation report.
 SHORT_ARTICLE = 15
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -316,15 +327,18 @@ def spec_for(w: np.ndarray, mean, std, use_embeddings: bool, meta: dict) -> dict
     return spec
 
 
-def validate(docs: list[Doc], spec: dict) -> dict[str, float]:
+def validate(docs: list[Doc], spec: dict, use_sets: bool = True) -> dict[str, float]:
     """Mean ROUGE-1/2 on held-out train articles, selecting as the summarizer does."""
     scorer = LinearScorer(spec)
+    set_scorer = scorer.set_scorer if use_sets else None
     out: dict[str, list] = {}
     ledes: list[bool] = []
     short: list[tuple[float, float]] = []
     for d in docs:
         scores = scorer.score(d.features)
-        chosen = sorted(select_mmr(scores, d.features.embeddings, d.k, d.sentences))
+        chosen = sorted(
+            choose_bullets(scores, d.features.embeddings, d.k, d.sentences, set_scorer)
+        )
         pred = [t for i in chosen for t in rouge_tokens(clean_bullet(d.sentences[i]))]
         lead = [t for i in range(min(d.k, len(d.sentences)))
                 for t in rouge_tokens(d.sentences[i])]
@@ -345,6 +359,79 @@ def validate(docs: list[Doc], spec: dict) -> dict[str, float]:
     if ledes:
         metrics["cnndm_lede_kept_%"] = 100 * float(np.mean(ledes))
     return metrics
+
+
+@dataclass
+class SetTable:
+    """One article's candidate bullet sets: their set features and ROUGE-1 + ROUGE-2 F1."""
+
+    doc_id: str
+    dataset: str
+    rows: np.ndarray
+    gains: np.ndarray
+
+
+def set_tables(docs: list[Doc], spec: dict) -> list[SetTable]:
+    """The candidate sets the summarizer would weigh for each article, given the sentence
+    ranker `spec`, with the ROUGE each would score."""
+    scorer = LinearScorer(spec)
+    tables = []
+    for d in docs:
+        scores = scorer.score(d.features)
+        _, sets, rows = bullet_candidates(scores, d.features.embeddings, d.k, d.sentences)
+        if len(sets) < 2:
+            continue
+        tokens = {i: rouge_tokens(clean_bullet(d.sentences[i])) for s in sets for i in s}
+        gains = [sum(fast_rouge12([t for i in s for t in tokens[i]], d.ref_tokens)) for s in sets]
+        tables.append(SetTable(d.id, d.dataset, rows, np.array(gains)))
+    return tables
+
+
+def fit_sets(tables: list[SetTable], temperature: float = SET_TEMPERATURE, l2: float = 1e-3,
+             neutral_positions: bool = XSUM_POSITIONS_NEUTRAL) -> dict:
+    """Set-scorer weights: per-article softmax over the candidate sets, fitted to the softmax
+    of their ROUGE at `temperature`; each article weighs the same, each data set in total too."""
+    x = np.concatenate([t.rows for t in tables])
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std[std < 1e-9] = 1.0
+    position = [i for i, name in enumerate(SET_FEATURES) if name in POSITION_SET_FEATURES]
+    per_dataset = Counter(t.dataset for t in tables)
+    blocks = []
+    for t in tables:
+        rows = (t.rows - mean) / std
+        if neutral_positions and t.dataset == "xsum":
+            rows[:, position] = 0.0
+        target = np.exp((t.gains - t.gains.max()) / temperature)
+        blocks.append((rows, target / target.sum(), 1.0 / per_dataset[t.dataset]))
+    total = sum(weight for *_, weight in blocks)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = l2 * float(w @ w), 2 * l2 * w
+        for rows, target, weight in blocks:
+            s = rows @ w
+            logp = s - s.max()
+            logp -= np.log(np.exp(logp).sum())
+            value -= weight / total * float(target @ logp)
+            grad += weight / total * (rows.T @ (np.exp(logp) - target))
+        return value, grad
+
+    w = minimize(loss, np.zeros(len(SET_FEATURES)), jac=True, method="L-BFGS-B").x
+    return {
+        "model": "linear listwise (softmax per article) over candidate bullet sets",
+        "features": SET_FEATURES,
+        "weights": [round(float(v), 6) for v in w],
+        "mean": [round(float(v), 6) for v in mean],
+        "std": [round(float(v), 6) for v in std],
+        "temperature": temperature,
+        "l2": l2,
+        "datasets": sorted(per_dataset),
+    }
+
+
+def with_sets(spec: dict, docs: list[Doc]) -> dict:
+    """The sentence ranker `spec` with set-scorer weights fitted on `docs` for it."""
+    tables = set_tables([d for d in docs if d.dataset in SET_DATASETS], spec)
+    return {**spec, "subset": fit_sets(tables)}
 
 
 def _objective(metrics: dict[str, float]) -> float:
@@ -410,6 +497,36 @@ def cross_validate(docs: list[Doc]) -> None:
         _report(f"5-fold CV, {name}", {k: float(np.mean([m[k] for m in folds])) for k in folds[0]})
 
 
+def cross_validate_sets(docs: list[Doc]) -> None:
+    """5-fold CV of choosing bullets as a set against MMR, for the shipped sentence ranker:
+    which articles teach the set scorer, and at which temperature."""
+    sample = {a.id for a in load_articles("cnndm", "train", CNNDM_TRAIN_ARTICLES)}
+    fold = {d.id: int(hashlib.md5(d.id.encode()).hexdigest(), 16) % 5 for d in docs}
+    recipes = {  # name: (articles teaching the set scorer, temperature)
+        "cnndm sample only, T=0.5": (lambda d: d.id in sample, 0.5),
+        "all cnndm only, T=0.2": (lambda d: d.dataset == "cnndm", 0.2),
+        "all cnndm only, T=0.5 (shipped)": (lambda d: d.dataset == "cnndm", 0.5),
+        "all cnndm only, T=1.0": (lambda d: d.dataset == "cnndm", 1.0),
+        "all cnndm + xsum, T=0.5": (lambda d: True, 0.5),
+    }
+    results: dict[str, list[dict[str, float]]] = {}
+    for f in range(5):
+        fit = [d for d in docs if fold[d.id] != f and (d.dataset == "xsum" or d.id in sample)]
+        mean, std = _design(fit, False)
+        spec = spec_for(fit_listwise(fit, mean, std, False, 1e-3, 1.0), mean, std, False, {})
+        val = [d for d in docs if fold[d.id] == f]
+        results.setdefault("MMR (shipped before)", []).append(validate(val, spec))
+        by_doc = {d.id: d for d in docs}
+        tables = set_tables([d for d in docs if fold[d.id] != f], spec)
+        for name, (teaches, temperature) in recipes.items():
+            chosen = [t for t in tables if teaches(by_doc[t.doc_id])]
+            spec_sets = {**spec, "subset": fit_sets(chosen, temperature)}
+            results.setdefault(name, []).append(validate(val, spec_sets))
+    for name, folds in results.items():
+        _report(f"5-fold CV sets, {name}",
+                {k: float(np.mean([m[k] for m in folds])) for k in folds[0]})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
@@ -419,13 +536,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cv", action="store_true",
                         help="print 5-fold cross-validation of the training recipes (all "
                         "cnndm train articles), write nothing")
+    parser.add_argument("--cv-sets", action="store_true",
+                        help="print 5-fold cross-validation of choosing bullets as a set")
     parser.add_argument("--cnndm-limit", type=int, default=CNNDM_TRAIN_ARTICLES,
                         help="first N train articles of cnndm_dev (0 = all)")
     args = parser.parse_args(argv)
     np.random.seed(0)
-    docs = build_docs({"cnndm": None if args.cv else args.cnndm_limit or None, "xsum": None})
+    everything = build_docs({"cnndm": None, "xsum": None})
+    if args.cnndm_limit and not (args.cv or args.cv_sets):
+        sample = {a.id for a in load_articles("cnndm", "train", args.cnndm_limit)}
+        docs = [d for d in everything if d.dataset == "xsum" or d.id in sample]
+    else:
+        docs = everything
     if args.cv:
         cross_validate(docs)
+        return 0
+    if args.cv_sets:
+        cross_validate_sets(docs)
         return 0
     if args.compare:
         compare(docs)
@@ -456,7 +583,8 @@ def main(argv: list[str] | None = None) -> int:
         meta["soft_label_mix"] = SOFT_LABEL_MIX
     if XSUM_POSITIONS_NEUTRAL:
         meta["xsum_positions_neutral"] = True
-    spec = spec_for(w, mean, std, emb, meta)
+    # the set scorer learns from every train article of SET_DATASETS, ranked by this ranker
+    spec = with_sets(spec_for(w, mean, std, emb, meta), everything)
     args.out.write_text(json.dumps(spec, indent=1) + "\n")
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KB)", file=sys.stderr)
     return 0

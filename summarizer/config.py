@@ -43,6 +43,10 @@ class SummarizerConfig:
     embedding_int8: bool = True
     #: "learned" uses the packaged trained scorer; "centrality" the unsupervised ranker.
     ranker: Literal["learned", "centrality"] = "learned"
+    #: How the bullets are chosen from the ranked sentences: "set" scores candidate sets of
+    #: bullets as a whole where the ranker ships set weights (the learned one does), "mmr"
+    #: picks them one at a time by maximal marginal relevance.
+    selection: Literal["set", "mmr"] = "set"
     #: Abstractive model: hub id or local directory (seq2seq / instruct backends).
     model: str = ""
     gguf_file: str = ""

@@ -1,9 +1,11 @@
 """The embedded default backend: pick the article's own best sentences.
 
-Sentences are embedded (by default with static token vectors distilled from MiniLM),
-scored (learned scorer or unsupervised centrality + position), then chosen greedily with
-maximal marginal relevance so bullets don't repeat each other, and returned in article
-order with the span of their source sentence.
+Sentences are embedded (by default with static token vectors distilled from MiniLM) and
+scored (learned scorer or unsupervised centrality + position). The learned scorer's bullets
+are then chosen as a set: the candidate sets drawn from the best sentences are scored whole
+(summarizer/subsets.py). Otherwise they are picked greedily by maximal marginal relevance,
+so bullets don't repeat each other. Either way they come back in article order with the
+span of their source sentence.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -24,6 +27,13 @@ from summarizer.prompting import prepare_article
 from summarizer.ranking import Scorer, load_scorer, sentence_features
 from summarizer.sentences import Sentence
 from summarizer.static_embeddings import StaticSentenceEncoder, TableMismatchError
+from summarizer.subsets import (
+    SET_FEATURES,
+    SetScorer,
+    candidate_pool,
+    candidate_sets,
+    set_features,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +93,7 @@ class ExtractiveSummarizer:
         self.scorer = scorer or load_scorer(
             self.config.ranker, getattr(self.encoder, "model_id", None)
         )
+        self.set_scorer = self.scorer.set_scorer if self.config.selection == "set" else None
 
     def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
         result = self.summarize_many([text], max_bullets=max_bullets, language=language)[0]
@@ -133,7 +144,9 @@ class ExtractiveSummarizer:
         sentences = doc.sentences[: len(vectors)]
         features = sentence_features(sentences, vectors, doc.text)
         scores = self.scorer.score(features)
-        chosen = select_mmr(scores, vectors, max_bullets, [s.text for s in sentences])
+        chosen = choose_bullets(
+            scores, vectors, max_bullets, [s.text for s in sentences], self.set_scorer
+        )
         bullets = tuple(
             Bullet(
                 clean_bullet(sentences[i].text, self.config.target_bullet_words),
@@ -145,6 +158,45 @@ class ExtractiveSummarizer:
         doc.timings["rank"] = time.perf_counter() - started
         notes = ("input truncated",) if doc.truncated else ()
         return Summary(bullets, doc.language, self.name, doc.timings, doc.truncated, notes)
+
+
+def choose_bullets(
+    scores: np.ndarray,
+    vectors: np.ndarray,
+    k: int,
+    texts: Sequence[str],
+    set_scorer: SetScorer | None,
+) -> list[int]:
+    """Indices of the bullets: MMR's greedy pick, or the set scorer's best candidate set."""
+    if set_scorer is None:
+        return select_mmr(scores, vectors, k, texts)
+    chosen, sets, rows = bullet_candidates(scores, vectors, k, texts)
+    return list(set_scorer.best(sets, rows)) if len(sets) > 1 else chosen
+
+
+def bullet_candidates(
+    scores: np.ndarray, vectors: np.ndarray, k: int, texts: Sequence[str]
+) -> tuple[list[int], list[tuple[int, ...]], np.ndarray]:
+    """MMR's pick, the candidate sets and their set features (the set scorer's input).
+
+    The candidates are the k-subsets of the best few story sentences (no photo captions, no
+    near-duplicate pair) plus MMR's pick, so a set scorer can always fall back on MMR.
+    """
+    chosen = select_mmr(scores, vectors, k, texts)
+    if len(chosen) < k:  # too few distinct sentences: nothing to choose between
+        return chosen, [tuple(sorted(chosen))], np.zeros((1, len(SET_FEATURES)))
+    captions = {i for i, text in enumerate(texts) if is_photo_caption(text)}
+    similarity = vectors @ vectors.T
+
+    @cache
+    def is_duplicate(a: int, b: int) -> bool:
+        return (
+            similarity[a, b] >= DUPLICATE_SIMILARITY
+            or _word_overlap(texts[a], texts[b]) >= DUPLICATE_WORDS
+        )
+
+    sets = candidate_sets(candidate_pool(scores, k, captions), k, chosen, is_duplicate)
+    return chosen, sets, set_features(sets, scores, vectors, texts, chosen)
 
 
 def select_mmr(

@@ -17,6 +17,7 @@ import numpy as np
 
 from summarizer.base import ModelLoadError
 from summarizer.sentences import Sentence
+from summarizer.subsets import SetScorer
 
 LEARNED_SCORER_FILE = "ranker.json"
 
@@ -141,6 +142,8 @@ def _has_quote(text: str) -> bool:
 
 class Scorer(Protocol):
     name: str
+    #: weights for choosing the bullets as a set, when the scorer was trained with them
+    set_scorer: SetScorer | None
 
     def score(self, features: Features) -> np.ndarray: ...
 
@@ -149,6 +152,7 @@ class CentralityScorer:
     """Unsupervised: closeness to the article's centroid, boosted for early sentences."""
 
     name = "centrality"
+    set_scorer = None
 
     def __init__(self, position_weight: float = 0.4, position_scale: float = 4.0) -> None:
         self.position_weight = position_weight
@@ -198,6 +202,8 @@ class LinearScorer:
         self.embedding_weights = None if emb is None else np.asarray(emb, dtype=np.float64)
         if len(self.weights) != len(self.feature_names):
             raise ModelLoadError("ranker weights do not match its feature list")
+        subset = spec.get("subset")
+        self.set_scorer = SetScorer(subset) if subset else None
 
     def score(self, features: Features) -> np.ndarray:
         x = (features.matrix(self.feature_names) - self.mean) / np.where(self.std, self.std, 1)

@@ -1,0 +1,148 @@
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from summarizer.base import ModelLoadError
+from summarizer.config import SummarizerConfig
+from summarizer.extractive import ExtractiveSummarizer, bullet_candidates, choose_bullets
+from summarizer.ranking import CentralityScorer, LinearScorer, load_scorer
+from summarizer.subsets import (
+    SET_FEATURES,
+    SetScorer,
+    candidate_pool,
+    candidate_sets,
+    set_features,
+)
+from tests.fakes import BagOfWordsEncoder
+
+
+def _unit(rows) -> np.ndarray:
+    v = np.asarray(rows, dtype=np.float64)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _scorer_on(feature: str, weight: float = 1.0) -> SetScorer:
+    """A set scorer that only looks at one set feature."""
+    weights = [weight if name == feature else 0.0 for name in SET_FEATURES]
+    n = len(SET_FEATURES)
+    return SetScorer({"features": SET_FEATURES, "weights": weights, "mean": [0.0] * n,
+                      "std": [1.0] * n})
+
+
+def test_pool_takes_the_best_sentences_but_no_excluded_one():
+    scores = np.array([0.1, 0.9, 0.5, 0.9, 0.7, 0.2, 0.3, 0.4, 0.05])
+    assert candidate_pool(scores, 3, excluded={4}) == [1, 3, 2, 7, 6, 5]  # 6 = POOL_SIZE
+    assert len(candidate_pool(scores, 5, excluded=set())) == 8  # k + 3 when that is more
+
+
+def test_candidate_sets_skip_near_duplicates_and_keep_mmr_choice():
+    sets = candidate_sets([1, 2, 3, 4], 2, [3, 1], lambda a, b: {a, b} == {1, 2})
+    assert sets == [(1, 3), (1, 4), (2, 3), (2, 4), (3, 4)]
+    # MMR's pick is always a candidate, even when it is not a subset of the pool
+    assert (2, 5) in candidate_sets([1, 2, 3], 2, [5, 2], lambda a, b: False)
+
+
+def test_a_lede_mmr_picked_is_in_every_candidate_set():
+    never = lambda a, b: False  # noqa: E731
+    assert candidate_sets([1, 0, 2, 3], 2, [0, 1], never) == [(0, 1), (0, 2), (0, 3)]
+    # ... even when it is not among the best-scored sentences
+    assert candidate_sets([1, 2, 3], 2, [2, 0], never) == [(0, 1), (0, 2), (0, 3)]
+    # without it in MMR's pick, sets may leave it out
+    assert (1, 2) in candidate_sets([0, 1, 2], 2, [1, 2], never)
+
+
+def test_set_features_measure_coverage_length_and_repetition():
+    texts = [
+        "Storm floods the harbour town.",  # "storm", "harbour" recur below
+        "The storm closed the harbour and the ferry.",
+        "Ferry services resume on Friday.",
+        "Unrelated cake recipe.",
+    ]
+    vectors = _unit([[1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1]])
+    scores = np.array([0.8, 0.6, 0.4, 0.2])
+    sets = [(0, 1), (2, 3)]
+    rows = set_features(sets, scores, vectors, texts, mmr_choice=[1, 0])
+    col = {name: rows[:, i] for i, name in enumerate(SET_FEATURES)}
+    # recurring words (in 2+ sentences): storm, harbour, the, ferry -> spread 2+2+2+2 = 8;
+    # set (0, 1) holds all of them, set (2, 3) only "ferry"
+    assert col["term_coverage"] == pytest.approx([1.0, 2 / 8])
+    assert col["is_mmr_choice"].tolist() == [1.0, 0.0]
+    assert col["has_first"].tolist() == [1.0, 0.0]
+    assert col["log_first_index"] == pytest.approx([0.0, np.log(3)])
+    assert col["mean_score"] == pytest.approx([0.7, 0.3])
+    assert col["max_similarity"] == pytest.approx([float(vectors[0] @ vectors[1]), 0.0])
+    # the second sentence repeats 3 of the first one's 5 words (storm, the, harbour)
+    assert col["max_word_overlap"] == pytest.approx([3 / 5, 0.0])
+    assert col["log_letters_per_bullet"][0] > col["log_letters_per_bullet"][1]
+
+
+def test_set_scorer_rejects_weights_for_other_features():
+    with pytest.raises(ModelLoadError, match="set features"):
+        SetScorer({"features": ["mean_score"], "weights": [1.0], "mean": [0.0], "std": [1.0]})
+    n = len(SET_FEATURES)
+    with pytest.raises(ModelLoadError, match="wrong length"):
+        SetScorer({"features": SET_FEATURES, "weights": [1.0], "mean": [0.0] * n,
+                   "std": [1.0] * n})
+
+
+def test_best_set_wins_and_ties_go_to_the_earlier_set():
+    scorer = _scorer_on("mean_score")
+    sets = [(0, 1), (0, 2), (1, 2)]
+    rows = np.zeros((3, len(SET_FEATURES)))
+    rows[:, 0] = [0.5, 0.7, 0.7]
+    assert scorer.best(sets, rows) == (0, 2)
+
+
+ARTICLE = [
+    "The river flooded the old town overnight after three days of rain.",  # 0
+    "The river flooded the old town overnight after three days of heavy rain.",  # 1: a twin
+    "Mayor Ana Ruiz said the flood barrier failed near the bridge.",  # 2
+    "A local bakery sold a record number of pies on Sunday.",  # 3
+    "Engineers will inspect the flood barrier and the bridge on Monday.",  # 4
+]
+
+
+def test_choose_bullets_uses_the_set_scorer_and_never_a_duplicate_pair():
+    vectors = BagOfWordsEncoder().encode(ARTICLE)
+    scores = np.array([0.9, 0.85, 0.5, 0.8, 0.4])
+    mmr = choose_bullets(scores, vectors, 2, ARTICLE, set_scorer=None)
+    assert sorted(mmr) == [0, 3]  # the bakery sentence, for its score
+    covering = choose_bullets(scores, vectors, 2, ARTICLE, _scorer_on("term_coverage"))
+    # judged by coverage, the off-topic bakery gives way: one flood line, one barrier line
+    assert 3 not in covering
+    assert {0, 1} & set(covering) and {2, 4} & set(covering)
+    chosen, sets, rows = bullet_candidates(scores, vectors, 2, ARTICLE)
+    assert sorted(chosen) == sorted(mmr) and tuple(sorted(mmr)) in sets
+    assert (0, 1) not in sets  # the twins never go out together
+    assert rows.shape == (len(sets), len(SET_FEATURES))
+
+
+def test_too_few_sentences_fall_back_to_mmr():
+    texts = ARTICLE[:2]  # twins: only one distinct bullet
+    vectors = BagOfWordsEncoder().encode(texts)
+    scores = np.array([0.9, 0.8])
+    assert choose_bullets(scores, vectors, 2, texts, _scorer_on("mean_score", -1.0)) == [0]
+
+
+def test_packaged_ranker_ships_set_weights_and_centrality_has_none():
+    spec = json.loads(resources.files("summarizer.data").joinpath("ranker.json").read_text())
+    assert spec["subset"]["features"] == SET_FEATURES
+    assert isinstance(LinearScorer(spec).set_scorer, SetScorer)
+    assert isinstance(load_scorer("learned").set_scorer, SetScorer)
+    assert CentralityScorer().set_scorer is None
+    assert LinearScorer({k: v for k, v in spec.items() if k != "subset"}).set_scorer is None
+
+
+def test_selection_config_switches_between_set_and_mmr():
+    encoder = BagOfWordsEncoder()
+    by_set = ExtractiveSummarizer(SummarizerConfig(), encoder=encoder)
+    by_mmr = ExtractiveSummarizer(SummarizerConfig(selection="mmr"), encoder=encoder)
+    assert isinstance(by_set.set_scorer, SetScorer)
+    assert by_mmr.set_scorer is None
+    text = " ".join(ARTICLE)
+    for summarizer in (by_set, by_mmr):
+        summary = summarizer.summarize(text, max_bullets=3)
+        assert len(summary.bullets) == 3
+        assert all(text[a:b] for a, b in (bullet.span for bullet in summary.bullets))
