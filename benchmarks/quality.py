@@ -6,7 +6,8 @@ The train/eval split is fixed by article id (see benchmarks/common.py): the lear
 trained on the train part only. Prints a markdown table and the command that reproduces it.
 
     HF_HUB_OFFLINE=1 python benchmarks/quality.py [--limit N] [--split eval|all]
-        [--backends lead,textrank,lexrank,centrality,learned,learned-minilm] [--datasets cnndm,xsum]
+        [--backends lead,textrank,lexrank,centrality,learned-mmr,learned,learned-minilm]
+        [--datasets cnndm,xsum]
         [--form as-is|lower|lower-tokenised]
 
 `smollm2` / `smollm2-noguard` (not in the default list; slow) run the instruct backend with the
@@ -34,7 +35,9 @@ from summarizer.bullets import clean_bullet
 from summarizer.language import detect_language
 from summarizer.sentences import clean_text, split_sentences
 
-ALL_BACKENDS = ["lead", "textrank", "lexrank", "centrality", "learned", "learned-minilm"]
+ALL_BACKENDS = [
+    "lead", "textrank", "lexrank", "centrality", "learned-mmr", "learned", "learned-minilm"
+]
 _WORD = re.compile(r"\w+", re.UNICODE)
 ABSTRACTIVE_BACKENDS = ["smollm2", "smollm2-noguard"]
 #: SmolLM2 settings: greedy, short answers; input cut to 2,000 characters (the lead of a news
@@ -109,9 +112,14 @@ def newsbot_k(ranker: str) -> Callable[[list[str], int], list[list[str]]]:
     from summarizer.extractive import ExtractiveSummarizer
 
     ranker, _, variant = ranker.partition("-")
-    # "": the default (static vectors); "minilm": MiniLM itself, int8; "fp32": MiniLM, fp32
+    # "": the default (static vectors); "minilm": MiniLM itself, int8; "fp32": MiniLM, fp32;
+    # "mmr": the default, bullets picked one by one (MMR) instead of as a set
+    encoder = "" if variant == "mmr" else variant
     config = SummarizerConfig(
-        ranker=ranker, embedding_static=not variant, embedding_int8=variant != "fp32"
+        ranker=ranker,
+        embedding_static=not encoder,
+        embedding_int8=encoder != "fp32",
+        selection="mmr" if variant == "mmr" else "set",
     )
     summarizer = ExtractiveSummarizer(config)
 
@@ -207,7 +215,7 @@ def backend_runner(name: str) -> Callable[[list[str], int], list[list[str]]]:
         return lead_k
     if name in ("textrank", "lexrank"):
         return lambda texts, k: sumy_k(texts, k, name)
-    if name in ("centrality", "learned", "learned-minilm", "learned-fp32"):
+    if name in ("centrality", "learned", "learned-mmr", "learned-minilm", "learned-fp32"):
         return newsbot_k(name)
     if name in ABSTRACTIVE_BACKENDS:
         return smollm2_k(guard=name == "smollm2")
@@ -221,6 +229,7 @@ LABELS = {
     "lexrank": "LexRank (sumy)",
     "centrality": "newsbot extractive, centrality",
     "learned": "newsbot extractive, learned",
+    "learned-mmr": "newsbot extractive, learned, bullets by MMR",
     "learned-minilm": "newsbot extractive, learned, MiniLM encoder (int8)",
     "learned-fp32": "newsbot extractive, learned, MiniLM encoder (fp32)",
     "smollm2": "SmolLM2-135M instruct, guard on",
