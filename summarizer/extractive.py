@@ -195,7 +195,7 @@ def bullet_candidates(
             or _word_overlap(texts[a], texts[b]) >= DUPLICATE_WORDS
         )
 
-    sets = candidate_sets(candidate_pool(scores, k, captions), k, chosen, is_duplicate)
+    sets = candidate_sets(candidate_pool(scores, k, captions), k, chosen, is_duplicate, texts)
     return chosen, sets, set_features(sets, scores, vectors, texts, chosen)
 
 

@@ -130,6 +130,9 @@ def test_real_embedded_model_summarizes_sample():
     assert len(summary.bullets) == 3
     joined = " ".join(b.text for b in summary.bullets)
     assert "desalination" in joined or "tide" in joined
+    # the demo's bullets stand alone: no "such a study" without the study it refers to
+    for bullet in summary.bullets:
+        assert not bullet.text.startswith(("They ", "It ", "This ")) and "such a" not in bullet.text
     assert summary.timings["embed"] > 0
 
 

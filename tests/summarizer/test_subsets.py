@@ -13,6 +13,7 @@ from summarizer.subsets import (
     SetScorer,
     candidate_pool,
     candidate_sets,
+    needs_previous,
     set_features,
 )
 from tests.fakes import BagOfWordsEncoder
@@ -51,6 +52,36 @@ def test_a_lede_mmr_picked_is_in_every_candidate_set():
     assert candidate_sets([1, 2, 3], 2, [2, 0], never) == [(0, 1), (0, 2), (0, 3)]
     # without it in MMR's pick, sets may leave it out
     assert (1, 2) in candidate_sets([0, 1, 2], 2, [1, 2], never)
+
+
+@pytest.mark.parametrize(
+    "text, leans",
+    [
+        ("The water authority said it would commission such a study.", True),
+        ("They said the line would stay open.", True),
+        ("It was the third strike this year.", True),
+        ("However, the council disagreed.", True),
+        ("The latter was rejected.", True),
+        ("The council voted on Tuesday.", False),
+        ("Theresa May said the talks would go on.", False),  # "The…", "It…" inside a word
+        ("Italy won the final.", False),
+        ("There are three reasons for the delay.", False),
+        ('"This is the day the coast stops being cut off," she said.', False),  # a quote
+        ("Ein Streik legt den Fernverkehr lahm.", False),
+    ],
+)
+def test_a_sentence_leaning_on_the_one_before_is_recognised(text, leans):
+    assert needs_previous(text) is leans
+
+
+def test_a_set_brings_in_a_leaning_sentence_only_with_its_predecessor():
+    texts = ["A.", "The board approved the plan.", "Such a study would take a year.", "D."]
+    never = lambda a, b: False  # noqa: E731
+    sets = candidate_sets([1, 2, 3], 2, [1, 3], never, texts)
+    assert (1, 2) in sets  # the sentence it leans on comes along
+    assert (2, 3) not in sets
+    # ... unless MMR picked it itself
+    assert (2, 3) in candidate_sets([1, 2, 3], 2, [2, 3], never, texts)
 
 
 def test_set_features_measure_coverage_length_and_repetition():
