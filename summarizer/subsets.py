@@ -1,8 +1,8 @@
 """Choose the bullets as a set: a linear scorer over candidate sets of k sentences.
 
 Maximal marginal relevance picks sentences one at a time, each for its own score. A summary is
-better judged whole: how much of the vocabulary the article keeps coming back to its bullets
-cover, how long they are, how much they repeat each other. This module scores each candidate
+better judged whole: do its bullets cover the words the article keeps returning to, how long
+are they, do they repeat each other. This module scores each candidate
 set (the k-subsets of the few best sentences, plus MMR's own pick) with a linear model over such
 set features and keeps the best. The weights ship in `ranker.json` under "subset", fitted by
 `benchmarks/train_ranker.py` to each candidate set's ROUGE against the reference.
