@@ -32,6 +32,7 @@ from summarizer.subsets import (
     SetScorer,
     candidate_pool,
     candidate_sets,
+    overlap_share,
     set_features,
 )
 
@@ -182,11 +183,11 @@ def bullet_candidates(
     The candidates are the k-subsets of the best few story sentences (no photo captions, no
     near-duplicate pair) plus MMR's pick, so a set scorer can always fall back on MMR.
     """
-    chosen = select_mmr(scores, vectors, k, texts)
+    similarity = _similarity(vectors, len(scores))
+    captions = _captions(texts, len(scores))
+    chosen = _mmr(scores, similarity, k, texts, captions)
     if len(chosen) < k:  # too few distinct sentences: nothing to choose between
         return chosen, [tuple(sorted(chosen))], np.zeros((1, len(SET_FEATURES)))
-    captions = {i for i, text in enumerate(texts) if is_photo_caption(text)}
-    similarity = vectors @ vectors.T
 
     @cache
     def is_duplicate(a: int, b: int) -> bool:
@@ -208,13 +209,33 @@ def select_mmr(
     sentence it repeats) counts as a duplicate even when the embeddings differ, and a photo
     caption left in the running text is picked only once the story sentences run out.
     """
+    similarity = _similarity(vectors, len(scores))
+    captions = _captions(texts, len(scores)) if texts is not None else set()
+    return _mmr(scores, similarity, k, texts, captions)
+
+
+def _similarity(vectors: np.ndarray, n: int) -> np.ndarray:
+    return vectors @ vectors.T if len(vectors) else np.zeros((n, n))
+
+
+def _captions(texts: Sequence[str], n: int) -> set[int]:
+    """The first n sentences that are photo captions (picked last, never in a candidate set)."""
+    return {i for i in range(n) if is_photo_caption(texts[i])}
+
+
+def _mmr(
+    scores: np.ndarray,
+    similarity: np.ndarray,
+    k: int,
+    texts: Sequence[str] | None,
+    captions: set[int],
+) -> list[int]:
+    """select_mmr on a precomputed similarity matrix and caption set."""
     n = len(scores)
     if n == 0:
         return []
     lo, hi = float(scores.min()), float(scores.max())
     relevance = (scores - lo) / (hi - lo) if hi > lo else np.ones(n)
-    similarity = vectors @ vectors.T if len(vectors) else np.zeros((n, n))
-    captions = {i for i in range(n) if is_photo_caption(texts[i])} if texts is not None else set()
     chosen: list[int] = []
     for remaining in ([i for i in range(n) if i not in captions], sorted(captions)):
         while remaining and len(chosen) < k:
@@ -237,5 +258,4 @@ def select_mmr(
 
 def _word_overlap(a: str, b: str) -> float:
     """Share of the shorter sentence's words that the other sentence also has."""
-    wa, wb = set(a.lower().split()), set(b.lower().split())
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
+    return overlap_share(set(a.lower().split()), set(b.lower().split()))

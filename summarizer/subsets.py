@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import combinations
 
 import numpy as np
@@ -123,7 +124,7 @@ def set_features(
     for s in sets:
         pairs = list(combinations(s, 2))
         sims = [sim[pair] for pair in pairs] or [0.0]
-        overlaps = [_overlap(words[a], words[b]) for a, b in pairs] or [0.0]
+        overlaps = [overlap_share(words[a], words[b]) for a, b in pairs] or [0.0]
         # cosine of the set's mean vector with the centroid, from dot products alone
         norm = math.sqrt(max(sum(sim[a, b] for a in s for b in s), 1e-12))
         covered = frozenset().union(*(words[i] for i in s))
@@ -144,7 +145,8 @@ def set_features(
     return np.array(rows, dtype=np.float64).reshape(len(sets), len(SET_FEATURES))
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+def overlap_share(a: AbstractSet[str], b: AbstractSet[str]) -> float:
+    """Share of the smaller word set that the other one also holds."""
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
