@@ -191,6 +191,31 @@ def test_photo_captions_in_running_text_are_recognised(sentence):
 @pytest.mark.parametrize(
     "sentence",
     [
+        "Harbour City striker Tom Okafor (left) celebrates his second goal on Saturday.",
+        "Okafor and Linton Rovers defender Sam Reyes battle for the ball at the Quay Ground.",
+        "Rovers midfielder Ian Pell vies for the ball with Dan Moor during the derby.",
+        "The Rovers manager shows his frustration on the touchline during the defeat.",
+        "Okafor fires home the opener from the edge of the box after six minutes.",
+        "Winger Joe Lamb runs with the ball during the match against Harbour City.",
+        "Lamb tries to cut inside Reyes during the second half.",
+        "Rovers captain Ben Ash lifts the trophy after the final whistle.",
+        "Goalkeeper Lee Stone reacts after conceding the second goal.",
+        "Grant and Mills shake hands before kick-off.",
+        "Rovers boss Paul Grant and Harbour City coach Ed Mills embrace after the match.",
+        "Ash (centre) in action against Harbour City at the Quay Ground on Monday.",
+        "Manchester United striker Tom Okafor celebrates with team-mates.",
+        "Coach Paul Grant gestures to his players during the first half.",
+    ],
+)
+def test_sports_photo_captions_are_recognised(sentence):
+    """Daily Mail match reports leave these in the running text: a present-tense action after a
+    bare subject describes the picture, not the story."""
+    assert is_photo_caption(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
         "He was pictured leaving court on Monday after the verdict.",
         "The plan poses a serious risk to savers, the regulator said.",
         "She poses no threat to anyone, her lawyer told the court.",
@@ -201,6 +226,16 @@ def test_photo_captions_in_running_text_are_recognised(sentence):
         "The town has drawn tourists since 2009, attracting visitors who pose with the statue.",
         "Fans queued for hours to pose with the trophy at the stadium.",
         "Prior, seen here celebrating the 2013 series win, is out indefinitely with a back injury.",
+        "It celebrates the end of the harvest with a week of music and markets.",
+        "The club has failed to score in six of its last seven games against Rovers.",
+        "Security footage shows the thieves in action at the petrol station.",
+        "Fans rushed onto the pitch to celebrate as the final whistle blew.",
+        "Okafor, who scored twice, celebrates his birthday on Sunday.",
+        "Easter embraces the promise of renewal, the bishop said.",
+        "The senator's early gestures have not satisfied the party's activists.",
+        "Scouts from three clubs were at the stadium to watch Okafor in action.",
+        "The forest fires in the north have worsened the city's air quality.",
+        "The team celebrated the title with an open-top bus parade on Monday.",
     ],
 )
 def test_story_sentences_are_not_photo_captions(sentence):
