@@ -237,13 +237,16 @@ LABELS = {
 }
 
 
-def evaluate(articles: list[Article], backends: list[str]) -> list[dict]:
+def evaluate(
+    articles: list[Article], backends: list[str], bullets: int | None = None
+) -> list[dict]:
+    """ROUGE rows per data set, group and backend; `bullets` overrides each data set's count."""
     rows = []
     by_dataset: dict[str, list[Article]] = defaultdict(list)
     for art in articles:
         by_dataset[art.dataset].append(art)
     for dataset, arts in by_dataset.items():
-        k = DATASETS[dataset][1]
+        k = bullets or DATASETS[dataset][1]
         texts = [a.text for a in arts]
         for backend in backends:
             run = backend_runner(backend)
@@ -297,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["eval", "all", "train"], default="eval")
     parser.add_argument("--backends", default=",".join(ALL_BACKENDS))
     parser.add_argument("--datasets", default="cnndm,xsum")
+    parser.add_argument("--bullets", type=int, default=None,
+                        help="bullets per summary for every data set (default: 3 CNN/DM, 1 XSum)")
     parser.add_argument(
         "--form", choices=FORMS, default="as-is",
         help="score the articles lower-cased, or lower-cased and tokenised (references as-is)",
@@ -307,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:
         articles += load_articles(dataset, args.split, args.limit)
     articles = [replace(a, text=as_form(a.text, args.form)) for a in articles]
-    rows = evaluate(articles, backends)
+    rows = evaluate(articles, backends, args.bullets)
     print(markdown(rows))
     print()
     for (name, k), stats in ABSTRACTIVE_STATS.items():

@@ -11,7 +11,8 @@ Only the TRAIN part of both dev files is used (split rule in benchmarks/common.p
 slice of it picks the regularisation. Then the set scorer (summarizer/subsets.py) is fitted
 for that ranker: over every CNN/DM train article's candidate bullet sets, a per-article
 softmax against the softmax of each set's ROUGE-1 + ROUGE-2 F1; its weights go into the
-same file under "subset". Deterministic.
+same file under "subset", and the weights for one-bullet summaries, fitted the same way on
+the same articles' single sentences, under "subset" → "single". Deterministic.
 
     HF_HUB_OFFLINE=1 python benchmarks/train_ranker.py
 """
@@ -24,7 +25,7 @@ import json
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,6 +72,10 @@ SET_TEMPERATURE = 0.5
 #: Which data sets teach the set scorer. Only CNN/DM's 3-bullet summaries: taught XSum's
 #: one-sentence ones too, it gave back most of the CNN/DM gain in CV (`--cv-sets`).
 SET_DATASETS = ("cnndm",)
+#: One-bullet summaries get their own set weights (same temperature, T = 0.2-2.0 were within
+#: 0.25 in CV), taught by the same CNN/DM articles with one bullet each, never by XSum: the
+#: weights for three bullets prefer short sentences and lose to MMR at one bullet, and one set
+#: of weights for both lost 0.9 CNN/DM R-1 in CV (`--cv-sets`).
 #: Articles of at most this many sentences count as short in the validation report.
 SHORT_ARTICLE = 15
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -429,9 +434,12 @@ def fit_sets(tables: list[SetTable], temperature: float = SET_TEMPERATURE, l2: f
 
 
 def with_sets(spec: dict, docs: list[Doc]) -> dict:
-    """The sentence ranker `spec` with set-scorer weights fitted on `docs` for it."""
-    tables = set_tables([d for d in docs if d.dataset in SET_DATASETS], spec)
-    return {**spec, "subset": fit_sets(tables)}
+    """The sentence ranker `spec` with set-scorer weights fitted on `docs` for it: for their
+    own bullet count, and for one bullet."""
+    teaching = [d for d in docs if d.dataset in SET_DATASETS]
+    subset = fit_sets(set_tables(teaching, spec))
+    single = set_tables([replace(d, k=1) for d in teaching], spec)
+    return {**spec, "subset": {**subset, "single": fit_sets(single)}}
 
 
 def _objective(metrics: dict[str, float]) -> float:
@@ -499,7 +507,8 @@ def cross_validate(docs: list[Doc]) -> None:
 
 def cross_validate_sets(docs: list[Doc]) -> None:
     """5-fold CV of choosing bullets as a set against MMR, for the shipped sentence ranker:
-    which articles teach the set scorer, and at which temperature."""
+    which articles teach the set scorer, at which temperature, and how one-bullet summaries
+    are chosen ("cnndm1" rows: the CNN/DM articles summarized in one bullet)."""
     sample = {a.id for a in load_articles("cnndm", "train", CNNDM_TRAIN_ARTICLES)}
     fold = {d.id: int(hashlib.md5(d.id.encode()).hexdigest(), 16) % 5 for d in docs}
     recipes = {  # name: (articles teaching the set scorer, temperature)
@@ -516,12 +525,25 @@ def cross_validate_sets(docs: list[Doc]) -> None:
         mean, std = _design(fit, False)
         spec = spec_for(fit_listwise(fit, mean, std, False, 1e-3, 1.0), mean, std, False, {})
         val = [d for d in docs if fold[d.id] == f]
+        val += [replace(d, k=1, dataset="cnndm1") for d in val if d.dataset == "cnndm"]
         results.setdefault("MMR (shipped before)", []).append(validate(val, spec))
         tables = set_tables([d for d in docs if fold[d.id] != f], spec)
         for name, (teaches, temperature) in recipes.items():
             chosen = [t for t in tables if teaches(by_doc[t.doc_id])]
             spec_sets = {**spec, "subset": fit_sets(chosen, temperature)}
             results.setdefault(name, []).append(validate(val, spec_sets))
+        three = [t for t in tables if t.dataset == "cnndm"]
+        single = set_tables(
+            [replace(d, k=1, dataset="cnndm1") for d in docs
+             if fold[d.id] != f and d.dataset == "cnndm"], spec)
+        subset = fit_sets(three)
+        pooled = {**spec, "subset": fit_sets(three + single)}
+        results.setdefault("one set of weights for 1 and 3 bullets", []).append(
+            validate(val, pooled))
+        for temperature in (0.2, 0.5, 1.0):
+            split = {**spec, "subset": {**subset, "single": fit_sets(single, temperature)}}
+            results.setdefault(f"+ one-bullet weights, T={temperature}", []).append(
+                validate(val, split))
     for name, folds in results.items():
         _report(f"5-fold CV sets, {name}",
                 {k: float(np.mean([m[k] for m in folds])) for k in folds[0]})

@@ -151,7 +151,12 @@ def overlap_share(a: AbstractSet[str], b: AbstractSet[str]) -> float:
 
 
 class SetScorer:
-    """Linear scorer over SET_FEATURES rows; the highest-scored set becomes the bullets."""
+    """Linear scorer over SET_FEATURES rows; the highest-scored set becomes the bullets.
+
+    A one-bullet summary is a different task from three bullets: the one sentence has to
+    carry the story alone, so it should be longer and cover more. When the spec has
+    "single" weights (fitted on one-bullet candidates), they choose one-bullet summaries.
+    """
 
     def __init__(self, spec: dict) -> None:
         if list(spec.get("features", [])) != SET_FEATURES:
@@ -161,10 +166,13 @@ class SetScorer:
         self.std = np.asarray(spec["std"], dtype=np.float64)
         if not len(self.weights) == len(self.mean) == len(self.std) == len(SET_FEATURES):
             raise ModelLoadError("the ranker's set weights have the wrong length")
+        single = spec.get("single")
+        self.single: SetScorer | None = SetScorer(single) if single else None
 
     def score(self, rows: np.ndarray) -> np.ndarray:
         return ((rows - self.mean) / np.where(self.std > 0, self.std, 1.0)) @ self.weights
 
     def best(self, sets: Sequence[tuple[int, ...]], rows: np.ndarray) -> tuple[int, ...]:
         """The best set (ties → the first, i.e. the earliest sentences)."""
-        return sets[int(np.argmax(self.score(rows)))]
+        scorer = self.single if self.single is not None and len(sets[0]) == 1 else self
+        return sets[int(np.argmax(scorer.score(rows)))]

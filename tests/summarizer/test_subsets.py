@@ -24,12 +24,16 @@ def _unit(rows) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def _scorer_on(feature: str, weight: float = 1.0) -> SetScorer:
-    """A set scorer that only looks at one set feature."""
+def _spec_on(feature: str, weight: float = 1.0) -> dict:
+    """Set weights that only look at one set feature."""
     weights = [weight if name == feature else 0.0 for name in SET_FEATURES]
     n = len(SET_FEATURES)
-    return SetScorer({"features": SET_FEATURES, "weights": weights, "mean": [0.0] * n,
-                      "std": [1.0] * n})
+    return {"features": SET_FEATURES, "weights": weights, "mean": [0.0] * n, "std": [1.0] * n}
+
+
+def _scorer_on(feature: str, weight: float = 1.0) -> SetScorer:
+    """A set scorer that only looks at one set feature."""
+    return SetScorer(_spec_on(feature, weight))
 
 
 def test_pool_takes_the_best_sentences_but_no_excluded_one():
@@ -118,6 +122,22 @@ def test_set_scorer_rejects_weights_for_other_features():
                    "std": [1.0] * n})
 
 
+def test_one_bullet_summaries_use_their_own_weights():
+    # the weights for several bullets prefer short bullets, those for one bullet long ones
+    scorer = SetScorer({**_spec_on("log_letters_per_bullet", -1.0),
+                        "single": _spec_on("log_letters_per_bullet", 1.0)})
+    column = SET_FEATURES.index("log_letters_per_bullet")
+    rows = np.zeros((2, len(SET_FEATURES)))
+    rows[:, column] = [4.0, 5.0]  # the second candidate has the longer bullets
+    assert scorer.best([(0,), (1,)], rows) == (1,)
+    assert scorer.best([(0, 2), (1, 2)], rows) == (0, 2)
+    # without one-bullet weights, one bullet is chosen like several
+    assert _scorer_on("log_letters_per_bullet", -1.0).best([(0,), (1,)], rows) == (0,)
+    with pytest.raises(ModelLoadError, match="set features"):
+        SetScorer({**_spec_on("mean_score"), "single": {**_spec_on("mean_score"),
+                                                         "features": ["mean_score"]}})
+
+
 def test_best_set_wins_and_ties_go_to_the_earlier_set():
     scorer = _scorer_on("mean_score")
     sets = [(0, 1), (0, 2), (1, 2)]
@@ -160,7 +180,9 @@ def test_too_few_sentences_fall_back_to_mmr():
 def test_packaged_ranker_ships_set_weights_and_centrality_has_none():
     spec = json.loads(resources.files("summarizer.data").joinpath("ranker.json").read_text())
     assert spec["subset"]["features"] == SET_FEATURES
+    assert spec["subset"]["single"]["features"] == SET_FEATURES
     assert isinstance(LinearScorer(spec).set_scorer, SetScorer)
+    assert isinstance(LinearScorer(spec).set_scorer.single, SetScorer)
     assert isinstance(load_scorer("learned").set_scorer, SetScorer)
     assert CentralityScorer().set_scorer is None
     assert LinearScorer({k: v for k, v in spec.items() if k != "subset"}).set_scorer is None
