@@ -238,15 +238,15 @@ LABELS = {
 
 
 def evaluate(
-    articles: list[Article], backends: list[str], bullets: int | None = None
+    articles: list[Article], backends: list[str], bullet_count: int | None = None
 ) -> list[dict]:
-    """ROUGE rows per data set, group and backend; `bullets` overrides each data set's count."""
+    """ROUGE rows per data set, group and backend; `bullet_count` overrides each data set's."""
     rows = []
     by_dataset: dict[str, list[Article]] = defaultdict(list)
     for art in articles:
         by_dataset[art.dataset].append(art)
     for dataset, arts in by_dataset.items():
-        k = bullets or DATASETS[dataset][1]
+        k = bullet_count or DATASETS[dataset][1]
         texts = [a.text for a in arts]
         for backend in backends:
             run = backend_runner(backend)
