@@ -199,6 +199,8 @@ def _balance_quotes(text: str) -> str:
             text = text + '"'  # a quotation that runs on into the next sentence
     if text.startswith("(") and ")" not in text:
         text = text[1:].lstrip()  # the bracket closes in a later sentence
+    while text[:1] in (")", "]"):
+        text = text[1:].lstrip()  # ... or it opened in an earlier one
     if text.count("“") > text.count("”"):
         text = text[1:].lstrip() if text.startswith("“") else text + "”"
     if text.count("”") > text.count("“") and text.endswith("”"):

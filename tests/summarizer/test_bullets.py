@@ -39,6 +39,11 @@ def test_cased_raw_text_is_left_alone():
         # a quotation that started earlier and closes inside this sentence
         ('It was a frightening night," said Ana Ruiz, a nurse.',
          '"It was a frightening night," said Ana Ruiz, a nurse.'),
+        # the closing bracket of an aside that opened in the previous sentence
+        (") The weather agency is setting up a panel of climate experts.",
+         "The weather agency is setting up a panel of climate experts."),
+        (") the weather agency , a united nations body , will meet on friday .",
+         "The weather agency, a united nations body, will meet on friday."),
     ],
 )
 def test_no_dangling_quotes(raw, clean):
