@@ -72,10 +72,6 @@ SET_TEMPERATURE = 0.5
 #: Which data sets teach the set scorer. Only CNN/DM's 3-bullet summaries: taught XSum's
 #: one-sentence ones too, it gave back most of the CNN/DM gain in CV (`--cv-sets`).
 SET_DATASETS = ("cnndm",)
-#: One-bullet summaries get their own set weights (same temperature, T = 0.2-2.0 were within
-#: 0.25 in CV), taught by the same CNN/DM articles with one bullet each, never by XSum: the
-#: weights for three bullets prefer short sentences and lose to MMR at one bullet, and one set
-#: of weights for both lost 0.9 CNN/DM R-1 in CV (`--cv-sets`).
 #: Articles of at most this many sentences count as short in the validation report.
 SHORT_ARTICLE = 15
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -435,7 +431,13 @@ def fit_sets(tables: list[SetTable], temperature: float = SET_TEMPERATURE, l2: f
 
 def with_sets(spec: dict, docs: list[Doc]) -> dict:
     """The sentence ranker `spec` with set-scorer weights fitted on `docs` for it: for their
-    own bullet count, and for one bullet."""
+    own bullet count, and for one bullet.
+
+    One-bullet summaries get their own weights (same temperature; T = 0.2-2.0 were within
+    0.25 in CV), taught by the same CNN/DM articles with one bullet each, never by XSum: the
+    weights for three bullets prefer short sentences and lose to MMR at one bullet, and one
+    set of weights for both lost 0.9 CNN/DM R-1 in CV (`--cv-sets`).
+    """
     teaching = [d for d in docs if d.dataset in SET_DATASETS]
     subset = fit_sets(set_tables(teaching, spec))
     single = set_tables([replace(d, k=1) for d in teaching], spec)
@@ -505,6 +507,10 @@ def cross_validate(docs: list[Doc]) -> None:
         _report(f"5-fold CV, {name}", {k: float(np.mean([m[k] for m in folds])) for k in folds[0]})
 
 
+#: The `--cv-sets` recipe that ships: all CNN/DM train articles at SET_TEMPERATURE.
+SHIPPED_SETS = "all cnndm only, T=0.5 (shipped)"
+
+
 def cross_validate_sets(docs: list[Doc]) -> None:
     """5-fold CV of choosing bullets as a set against MMR, for the shipped sentence ranker:
     which articles teach the set scorer, at which temperature, and how one-bullet summaries
@@ -514,7 +520,7 @@ def cross_validate_sets(docs: list[Doc]) -> None:
     recipes = {  # name: (articles teaching the set scorer, temperature)
         "cnndm sample only, T=0.5": (lambda d: d.id in sample, 0.5),
         "all cnndm only, T=0.2": (lambda d: d.dataset == "cnndm", 0.2),
-        "all cnndm only, T=0.5 (shipped)": (lambda d: d.dataset == "cnndm", 0.5),
+        SHIPPED_SETS: (lambda d: d.dataset == "cnndm", 0.5),
         "all cnndm only, T=1.0": (lambda d: d.dataset == "cnndm", 1.0),
         "all cnndm + xsum, T=0.5": (lambda d: True, 0.5),
     }
@@ -528,15 +534,16 @@ def cross_validate_sets(docs: list[Doc]) -> None:
         val += [replace(d, k=1, dataset="cnndm1") for d in val if d.dataset == "cnndm"]
         results.setdefault("MMR (shipped before)", []).append(validate(val, spec))
         tables = set_tables([d for d in docs if fold[d.id] != f], spec)
+        fitted = {}
         for name, (teaches, temperature) in recipes.items():
             chosen = [t for t in tables if teaches(by_doc[t.doc_id])]
-            spec_sets = {**spec, "subset": fit_sets(chosen, temperature)}
-            results.setdefault(name, []).append(validate(val, spec_sets))
+            fitted[name] = fit_sets(chosen, temperature)
+            results.setdefault(name, []).append(validate(val, {**spec, "subset": fitted[name]}))
         three = [t for t in tables if t.dataset == "cnndm"]
         single = set_tables(
             [replace(d, k=1, dataset="cnndm1") for d in docs
              if fold[d.id] != f and d.dataset == "cnndm"], spec)
-        subset = fit_sets(three)
+        subset = fitted[SHIPPED_SETS]  # the three-bullet weights the one-bullet rows add to
         pooled = {**spec, "subset": fit_sets(three + single)}
         results.setdefault("one set of weights for 1 and 3 bullets", []).append(
             validate(val, pooled))
