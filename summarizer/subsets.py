@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 
@@ -35,7 +35,11 @@ SET_FEATURES = [
     "max_word_overlap",  # share of a bullet's words another bullet repeats
     "term_coverage",  # share of the article's recurring words the set contains
     "is_mmr_choice",
+    "bigram_coverage",  # ... and of its recurring word pairs
+    "bigram_recurrence",  # share of the set's word pairs found in another sentence too
 ]
+#: The word-pair features: they help three bullets (CV ROUGE-2 +0.16, every fold), not one.
+BIGRAM_SET_FEATURES = ("bigram_coverage", "bigram_recurrence")
 #: The set features that say where a set sits in its article.
 POSITION_SET_FEATURES = frozenset({"has_first", "log_first_index", "log_last_index"})
 #: Candidates are the k-subsets of this many of the best sentences (more for larger k):
@@ -107,9 +111,13 @@ def set_features(
     Everything per sentence or per pair is computed once for the few sentences the sets
     draw on, so scoring 20-56 sets costs little more than MMR.
     """
-    words = [frozenset(_WORD.findall(t.lower())) for t in texts]
+    tokens = [_WORD.findall(t.lower()) for t in texts]
+    words = [frozenset(ts) for ts in tokens]
+    pairs_in = [frozenset(pairwise(ts)) for ts in tokens]
     spread = Counter(w for ws in words for w in ws)
     recurring_mass = sum(c for c in spread.values() if c >= 2) or 1
+    pair_spread = Counter(b for bs in pairs_in for b in bs)
+    recurring_pair_mass = sum(c for c in pair_spread.values() if c >= 2) or 1
     members = sorted(set().union(*sets))
     p = {i: min(max(float(scores[i]), 1e-9), 1 - 1e-9) for i in members}
     logit = {i: math.log(p[i] / (1 - p[i])) for i in members}
@@ -128,6 +136,8 @@ def set_features(
         # cosine of the set's mean vector with the centroid, from dot products alone
         norm = math.sqrt(max(sum(sim[a, b] for a in s for b in s), 1e-12))
         covered = frozenset().union(*(words[i] for i in s))
+        covered_pairs = frozenset().union(*(pairs_in[i] for i in s))
+        own_pairs = sum(len(pairs_in[i]) for i in s) or 1
         rows.append([
             sum(p[i] for i in s) / len(s),
             sum(logit[i] for i in s) / len(s),
@@ -141,6 +151,8 @@ def set_features(
             max(overlaps),
             sum(c for w in covered if (c := spread[w]) >= 2) / recurring_mass,
             float(s == mmr),
+            sum(c for b in covered_pairs if (c := pair_spread[b]) >= 2) / recurring_pair_mass,
+            sum(pair_spread[b] >= 2 for i in s for b in pairs_in[i]) / own_pairs,
         ])
     return np.array(rows, dtype=np.float64).reshape(len(sets), len(SET_FEATURES))
 
@@ -156,20 +168,24 @@ class SetScorer:
     A one-bullet summary is a different task from three bullets: the one sentence has to
     carry the story alone, so it should be longer and cover more. When the spec has
     "single" weights (fitted on one-bullet candidates), they choose one-bullet summaries.
+    Each set of weights names the SET_FEATURES it reads, so the two need not read the same.
     """
 
     def __init__(self, spec: dict) -> None:
-        if list(spec.get("features", [])) != SET_FEATURES:
+        names = list(spec.get("features", []))
+        if not names or any(name not in SET_FEATURES for name in names):
             raise ModelLoadError("the ranker's set weights do not match the set features")
+        self.columns = [SET_FEATURES.index(name) for name in names]
         self.weights = np.asarray(spec["weights"], dtype=np.float64)
         self.mean = np.asarray(spec["mean"], dtype=np.float64)
         self.std = np.asarray(spec["std"], dtype=np.float64)
-        if not len(self.weights) == len(self.mean) == len(self.std) == len(SET_FEATURES):
+        if not len(self.weights) == len(self.mean) == len(self.std) == len(names):
             raise ModelLoadError("the ranker's set weights have the wrong length")
         single = spec.get("single")
         self.single: SetScorer | None = SetScorer(single) if single else None
 
     def score(self, rows: np.ndarray) -> np.ndarray:
+        rows = rows[:, self.columns]
         return ((rows - self.mean) / np.where(self.std > 0, self.std, 1.0)) @ self.weights
 
     def best(self, sets: Sequence[tuple[int, ...]], rows: np.ndarray) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ from summarizer.config import SummarizerConfig
 from summarizer.extractive import ExtractiveSummarizer, bullet_candidates, choose_bullets
 from summarizer.ranking import CentralityScorer, LinearScorer, load_scorer
 from summarizer.subsets import (
+    BIGRAM_SET_FEATURES,
     SET_FEATURES,
     SetScorer,
     candidate_pool,
@@ -111,15 +112,32 @@ def test_set_features_measure_coverage_length_and_repetition():
     # the second sentence repeats 3 of the first one's 5 words (storm, the, harbour)
     assert col["max_word_overlap"] == pytest.approx([3 / 5, 0.0])
     assert col["log_letters_per_bullet"][0] > col["log_letters_per_bullet"][1]
+    # the only word pair in two sentences is "the harbour": set (0, 1) covers it, and it is
+    # 1 of the first sentence's 4 pairs and 1 of the second's 7
+    assert col["bigram_coverage"] == pytest.approx([1.0, 0.0])
+    assert col["bigram_recurrence"] == pytest.approx([2 / 11, 0.0])
 
 
 def test_set_scorer_rejects_weights_for_other_features():
-    with pytest.raises(ModelLoadError, match="set features"):
-        SetScorer({"features": ["mean_score"], "weights": [1.0], "mean": [0.0], "std": [1.0]})
+    for names in (["headline_similarity"], []):
+        with pytest.raises(ModelLoadError, match="set features"):
+            SetScorer({"features": names, "weights": [1.0], "mean": [0.0], "std": [1.0]})
     n = len(SET_FEATURES)
     with pytest.raises(ModelLoadError, match="wrong length"):
         SetScorer({"features": SET_FEATURES, "weights": [1.0], "mean": [0.0] * n,
                    "std": [1.0] * n})
+
+
+def test_set_weights_read_only_the_features_they_name():
+    # weights fitted before a feature existed (or without it) still load and score
+    scorer = SetScorer({"features": ["term_coverage", "mean_score"], "weights": [1.0, -1.0],
+                        "mean": [0.5, 0.0], "std": [0.5, 1.0]})
+    rows = np.zeros((2, len(SET_FEATURES)))
+    rows[:, SET_FEATURES.index("term_coverage")] = [0.2, 0.9]
+    rows[:, SET_FEATURES.index("mean_score")] = [0.1, 0.3]
+    rows[:, SET_FEATURES.index("bigram_coverage")] = [5.0, 0.0]  # not named: ignored
+    assert scorer.score(rows) == pytest.approx([(0.2 - 0.5) / 0.5 - 0.1, (0.9 - 0.5) / 0.5 - 0.3])
+    assert scorer.best([(0, 1), (1, 2)], rows) == (1, 2)
 
 
 def test_one_bullet_summaries_use_their_own_weights():
@@ -135,7 +153,7 @@ def test_one_bullet_summaries_use_their_own_weights():
     assert _scorer_on("log_letters_per_bullet", -1.0).best([(0,), (1,)], rows) == (0,)
     with pytest.raises(ModelLoadError, match="set features"):
         SetScorer({**_spec_on("mean_score"), "single": {**_spec_on("mean_score"),
-                                                         "features": ["mean_score"]}})
+                                                         "features": ["no_such_feature"]}})
 
 
 def test_best_set_wins_and_ties_go_to_the_earlier_set():
@@ -180,7 +198,10 @@ def test_too_few_sentences_fall_back_to_mmr():
 def test_packaged_ranker_ships_set_weights_and_centrality_has_none():
     spec = json.loads(resources.files("summarizer.data").joinpath("ranker.json").read_text())
     assert spec["subset"]["features"] == SET_FEATURES
-    assert spec["subset"]["single"]["features"] == SET_FEATURES
+    # one bullet reads every set feature but the word pairs (no gain there in CV)
+    assert spec["subset"]["single"]["features"] == [
+        name for name in SET_FEATURES if name not in BIGRAM_SET_FEATURES
+    ]
     assert isinstance(LinearScorer(spec).set_scorer, SetScorer)
     assert isinstance(LinearScorer(spec).set_scorer.single, SetScorer)
     assert isinstance(load_scorer("learned").set_scorer, SetScorer)
