@@ -12,7 +12,8 @@ slice of it picks the regularisation. Then the set scorer (summarizer/subsets.py
 for that ranker: over every CNN/DM train article's candidate bullet sets, a per-article
 softmax against the softmax of each set's ROUGE-1 + ROUGE-2 F1; its weights go into the
 same file under "subset", and the weights for one-bullet summaries, fitted the same way on
-the same articles' single sentences, under "subset" → "single". Deterministic.
+the same articles' single sentences (without the word-pair features), under "subset" →
+"single". Deterministic.
 
     HF_HUB_OFFLINE=1 python benchmarks/train_ranker.py
 """
@@ -556,13 +557,12 @@ def cross_validate_sets(docs: list[Doc]) -> None:
         pooled = {**spec, "subset": fit_sets(three + single)}
         results.setdefault("one set of weights for 1 and 3 bullets", []).append(
             validate(val, pooled))
-        one_bullet = {
-            f"T={t}" + ("" if features is SINGLE_SET_FEATURES else ", with word-pair features"):
-            (t, features)
-            for t, features in ((0.2, SINGLE_SET_FEATURES), (0.5, SINGLE_SET_FEATURES),
-                                (1.0, SINGLE_SET_FEATURES), (0.5, SET_FEATURES))
-        }
-        for label, (temperature, features) in one_bullet.items():
+        for label, temperature, features in (
+            ("T=0.2", 0.2, SINGLE_SET_FEATURES),
+            ("T=0.5", 0.5, SINGLE_SET_FEATURES),
+            ("T=1.0", 1.0, SINGLE_SET_FEATURES),
+            ("T=0.5, with word-pair features", 0.5, SET_FEATURES),
+        ):
             weights = fit_sets(single, temperature, features=features)
             results.setdefault(f"+ one-bullet weights, {label}", []).append(
                 validate(val, {**spec, "subset": {**subset, "single": weights}}))
