@@ -137,6 +137,14 @@ _PHOTO_CAPTION = re.compile(
     re.IGNORECASE,
 )
 _BRACKETED = re.compile(r"\([^()]*\)")
+# A pose the story reports rather than a caption: "posted a picture of himself posing with …",
+# "released photographs of the men posing in front of …", "images of boys in erotic poses".
+_REPORTED_POSE = re.compile(
+    r"\b(?:photo(?:graph)?|picture|image|footage|video|snap|selfie)s?\b[^.]{0,60}?\bof\b"
+    r"[^.]{0,80}?\bpos(?:ing|es|e)\b"
+    r"|\bin\s+(?:[^\W\d_]+\s+)?poses\b",
+    re.IGNORECASE,
+)
 #: ", pictured in 2007," / ", seen here celebrating the win,": a pointer to a photo inside a
 #: story sentence (the bullet clean-up drops it too). Not "pictured as", which is a metaphor.
 PHOTO_APPOSITIVE = re.compile(
@@ -242,6 +250,7 @@ def is_photo_caption(sentence: str) -> bool:
         # "(pictured here in 2010)" or ", seen here in 2010," inside a story sentence is a
         # pointer the bullet clean-up drops; what is left decides
         story = PHOTO_APPOSITIVE.sub(", ", _BRACKETED.sub(" ", sentence))
+        story = _REPORTED_POSE.sub(" ", story)
         if _PHOTO_CAPTION.search(story):
             return True
     # the common case is decided by the word check, without the regex (~3 µs instead of ~35)

@@ -236,6 +236,11 @@ def test_sports_photo_captions_are_recognised(sentence):
         "Scouts from three clubs were at the stadium to watch Okafor in action.",
         "The forest fires in the north have worsened the city's air quality.",
         "The team celebrated the title with an open-top bus parade on Monday.",
+        # a pose the story reports: the picture is the news, not a caption of it
+        "The striker posted a picture of himself posing with the trophy on his account.",
+        "The group had released photographs of its fighters posing in front of a flag.",
+        "Security video of the two men shows them posing beside the stolen car.",
+        "The court heard the images showed the victims in degrading poses with strangers.",
     ],
 )
 def test_story_sentences_are_not_photo_captions(sentence):
