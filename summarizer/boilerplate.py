@@ -50,6 +50,10 @@ _FURNITURE = re.compile(
       | (?:get|read)\s+(?:our|the)\s+(?:free\s+)?(?:[\w-]+\s+){0,2}newsletter\b.*
       | want\s+more\s+(?:stories|news|articles)\b.*
       | have\s+a\s+(?:news\s+)?tip\s*\?.*
+      | if\s+you\s+have\s+a\s+(?:news\s+)?(?:story|news)\s+(?:suggestion|tip|idea)\b.*
+      | subscribe\s+to\s+(?:the\s+|our\s+)?(?:[\w'’-]+\s+){0,4}newsletters?\b.*
+      | find\s+all\s+the\s+latest\b.{0,80}\bon\s+our\b.*    # "... transfers on our dedicated page"
+      | find\s+out\s+how\s+to\s+get\s+into\b.{0,60}\bguide\b.*
       | we\s+use\s+cookies\b.*
       | read\s+the\s+full\s+(?:story|article|report)\b.{0,60}
       | follow\s+(?:our|the)\s+live\s+(?:coverage|updates|blog)\b.*
@@ -57,11 +61,30 @@ _FURNITURE = re.compile(
       | (?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit)
         (?:\s*[|·•,/]\s*(?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit))*
       | our\s+standards\s*:.*
-      | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+your\s+device\s*\.?
+      | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device\s*\.?
       # "CNN's Jane Doe contributed to this report." / "Tom Lee contributed reporting."
       | .{0,200}?\bcontributed\s+(?:to\s+this\s+(?:report|story|article)
         |reporting(?:\s+from\s+[\w .,'’-]{1,60})?)\s*\.?
     )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Widgets and notices that a scraped or pasted page glues into the running text, often with
+# no space on either side: "Share this withEmailFacebook…Copy this linkThe firm said ...",
+# "Media playback is not supported on this deviceThe 23-year-old ...", "More on this and
+# other Yorkshire storiesThe union's ...", "27 August 2016 Last updated at 12:34 BST The
+# restaurant ...". Judged as a whole line, the story glued to one would go with it, so the
+# sentence splitter cuts them out of their line instead (GLUED_FURNITURE.finditer).
+_NETWORK = r"(?:e-?mail|facebook|messenger|twitter|pinterest|whatsapp|linkedin|reddit|telegram)"
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+GLUED_FURNITURE = re.compile(
+    rf"""share\s+this\s+with\s*(?:{_NETWORK}\s*)+copy\s+this\s+link
+      | these\s+are\s+external\s+links\s+and\s+will\s+open\s+in\s+a\s+new\s+window\.?
+      | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device\.?
+      | more\s+on\s+this\s+and\s+other\s+(?:[\w'’-]+\s+){{0,3}}stories
+        (?:\s+from\s+[^.!?\n]{{1,40}}\.)?
+      | (?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+)?last\s+updated\s+at\s+\d{{1,2}}[:.]\d{{2}}
+        (?:\s*(?-i:BST|GMT|UTC|CEST|CET|[ECMP][SD]T))?\.?""",
     re.IGNORECASE | re.VERBOSE,
 )
 

@@ -15,12 +15,17 @@ from functools import lru_cache
 
 import pysbd
 
-from summarizer.boilerplate import is_boilerplate, is_page_label
+from summarizer.boilerplate import GLUED_FURNITURE, is_boilerplate, is_page_label
 
 #: pysbd ships rules for these; other languages fall back to English rules.
 PYSBD_LANGUAGES = frozenset(
     "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
 )
+
+
+#: A longer line is judged sentence by sentence, not whole: a line that opens with furniture
+#: ("Read more: …") yet runs on for this many words is prose pasted without its line breaks.
+FURNITURE_LINE_MAX_WORDS = 80
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,9 @@ def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     sentences: list[Sentence] = []
     paragraph = -1
     for start, block in _paragraphs(text):
-        if is_boilerplate(block) or is_page_label(block):
+        if is_page_label(block) or (
+            len(block.split()) <= FURNITURE_LINE_MAX_WORDS and is_boilerplate(block)
+        ):
             continue
         paragraph += 1
         for s_start, s_end in _segment_block(block, segmenter):
@@ -103,13 +110,21 @@ def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
 
 
 def _paragraphs(text: str) -> list[tuple[int, str]]:
-    """(offset, line) for each non-empty line; list items stay separate lines."""
+    """(offset, line) for each non-empty line; list items stay separate lines.
+
+    A share widget or player notice glued into a line is cut out of it, leaving the text on
+    either side as lines of their own: judged whole, a line that opens with "Share this with
+    ..." is page furniture, and the story glued to it would be dropped with it.
+    """
     out, pos = [], 0
     for line in text.split("\n"):
-        if line.strip():
-            out.append((pos, line))
+        cursor = 0
+        for furniture in GLUED_FURNITURE.finditer(line):
+            out.append((pos + cursor, line[cursor : furniture.start()]))
+            cursor = furniture.end()
+        out.append((pos + cursor, line[cursor:]))
         pos += len(line) + 1
-    return out
+    return [(offset, block) for offset, block in out if block.strip()]
 
 
 def _segment_block(block: str, segmenter: pysbd.Segmenter) -> list[tuple[int, int]]:

@@ -81,6 +81,11 @@ def test_wire_story_keeps_only_story_sentences():
         "Leggi anche: il porto cresce",
         "Publicité",
         "Quelle: Newsbot Wire",
+        "Subscribe to the Newsbot Sport newsletter to get our pick of news sent to your inbox.",
+        "If you have a story suggestion email news@example.com.",
+        "Find all the latest football transfers on our dedicated page.",
+        "Find out how to get into rowing with our special guide.",
+        "Media playback is not supported on this device",
     ],
 )
 def test_furniture_lines_are_boilerplate(line):
@@ -109,6 +114,11 @@ def test_furniture_lines_are_boilerplate(line):
         "Lesen Sie die Erklärung des Ministers, sagte der Sprecher.",
         "Die Werbung für das Produkt wurde verboten.",
         "Voir aussi loin que possible était son but, a-t-il dit.",
+        "Subscribers to the newsletter fell by a third, the publisher said.",
+        "If you have a story to tell, the museum wants to hear it, the curator said.",
+        "Find out how the harbour board spent the money, campaigners urged.",
+        "More on this story came from the coastguard on Tuesday.",
+        "The page was last updated at 10:00 on Monday, the council said.",
     ],
 )
 def test_story_sentences_are_not_boilerplate(sentence):
@@ -245,3 +255,33 @@ def test_sports_photo_captions_are_recognised(sentence):
 )
 def test_story_sentences_are_not_photo_captions(sentence):
     assert not is_photo_caption(sentence)
+
+
+@pytest.mark.parametrize(
+    ("glued", "story"),
+    [
+        ("Media playback is not supported on this device", "The 23-year-old won bronze."),
+        ("Media playback is unsupported on your device", "The 23-year-old won bronze."),
+        ("More on this and other Cornwall stories", "The union said it would ballot members."),
+        ("More on this and other stories from BBC Cornwall.", "The union said it would ballot."),
+        ("27 August 2016 Last updated at 12:34 BST", "The restaurant began serving lunch."),
+        ("These are external links and will open in a new window", "Police caught 12 drivers."),
+    ],
+)
+@pytest.mark.parametrize("glue", ["", " ", "\n"])
+def test_furniture_glued_to_the_story_is_cut_out_of_it(glued, story, glue):
+    text = f"{glued}{glue}{story} The harbour reopened on Monday."
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [story, "The harbour reopened on Monday."]
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_a_long_line_that_opens_like_furniture_is_judged_sentence_by_sentence():
+    # prose pasted without its line breaks: the opening "Read more" line must not take the
+    # 90 words of story after it along
+    story = " ".join(f"The harbour board met for the {n}th time on Monday." for n in range(9))
+    text = "Read more: Harbour news " + story
+    kept = [s.text for s in split_sentences(text)]
+    # the first sentence carries the "Read more" line and goes with it; the rest stay
+    assert kept == [f"The harbour board met for the {n}th time on Monday." for n in range(1, 9)]
+    assert split_sentences("Read more: Harbour news and the board's plans") == []

@@ -56,6 +56,37 @@ def test_boilerplate_lines_are_dropped():
     ]
 
 
+def test_share_widget_glued_to_the_story_is_cut_out_not_the_story():
+    # a scraped BBC page: one line, the widget glued to the first sentence with no space
+    text = (
+        "Share this withEmailFacebookMessengerMessengerTwitterPinterestWhatsAppLinkedInCopy this "
+        "linkThe harbour trust said it would reopen the slipway in May. Repairs cost £40,000.\n"
+        "Share this with Email Facebook Twitter WhatsApp LinkedIn Copy this link These are "
+        "external links and will open in a new window Fishermen welcomed the news. "
+        "The lifeboat station stays open.Share this with Email Facebook Copy this linkThe "
+        "council agreed."
+    )
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "The harbour trust said it would reopen the slipway in May.",
+        "Repairs cost £40,000.",
+        "Fishermen welcomed the news.",
+        "The lifeboat station stays open.",
+        "The council agreed.",
+    ]
+    for s in sentences:
+        assert text[s.start : s.end] == s.text
+
+
+def test_share_widget_alone_is_still_dropped():
+    text = (
+        "Share this with Email Facebook Messenger Twitter Copy this link\n"
+        "Share this with your friends and family\n"
+        "The vote was 7 to 2."
+    )
+    assert texts(text) == ["The vote was 7 to 2."]
+
+
 def test_inline_caption_removed_from_sentence_text():
     text = "Protesters gathered [File: Crowds outside parliament /Reuters] near the square."
     assert texts(text) == ["Protesters gathered near the square."]
