@@ -59,6 +59,12 @@ def test_a_lede_mmr_picked_is_in_every_candidate_set():
     assert (1, 2) in candidate_sets([0, 1, 2], 2, [1, 2], never)
 
 
+def test_one_bullet_is_not_held_to_the_lede():
+    never = lambda a, b: False  # noqa: E731
+    # MMR's one bullet is the lede, yet every pooled sentence stays a candidate on its own
+    assert candidate_sets([0, 2, 1, 3], 1, [0], never) == [(0,), (1,), (2,), (3,)]
+
+
 @pytest.mark.parametrize(
     "text, leans",
     [
