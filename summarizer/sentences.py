@@ -66,6 +66,17 @@ _DATELINE_AGENCY = re.compile(
 _DATELINE_CAPS_ONLY = re.compile(r"^\s*[A-Z][A-Z .,'’-]{2,40}(?:,|\s*(?:--|[–—]))")
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•‣◦]|\d{1,2}[.)])\s+")
+#: pysbd sentences longer than this are checked for sentences it ran together (_split_run_on).
+RUN_ON_WORDS = 50
+_RUN_ON_BREAK = re.compile(
+    r"(?P<stop>(?<![\w.])(?P<word>[A-Z][a-z'’-]+|[a-z][a-z'’-]*|\d[\d,.%]*)[.!?]+[\"”’]?)"
+    # the next sentence after a space, or glued on where a line break was lost ("1958.His")
+    r"(?:\s+(?=[\"“‘]?[A-Z])|(?=[A-Z][a-z]))"
+)
+_TITLES = frozenset(
+    "mr mrs ms dr st gen sen rep gov lt col sgt capt prof jr sr no vs etc co corp inc ltd fig "
+    "approx dept est vol op ch".split()
+)
 # Tokenised text (" . " between sentences) that pysbd leaves glued together.
 _TOKENISED_BREAK = re.compile(r"(?<=\s[.!?])\s+(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -145,9 +156,65 @@ def _segment_block(block: str, segmenter: pysbd.Segmenter) -> list[tuple[int, in
         if found < 0:  # not verbatim in the block: pysbd's own segment() drops these too
             continue
         end = found + len(core)
-        spans.extend(_split_tokenised(block, found, end))
+        for a, b in _split_tokenised(block, found, end):
+            spans.extend(_split_run_on(block, a, b))
         cursor = end
-    return spans
+    return _reattach_closing_quotes(block, spans)
+
+
+def _reattach_closing_quotes(block: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Give a quotation's closing mark back to the sentence it closes.
+
+    pysbd can end a sentence at '… the repairs.' and start the next with '" The council …'
+    when the quote marks are unbalanced; the mark closes the quotation the previous sentence
+    opened, so it moves back there (only after an untokenised stop, and only when that
+    sentence has an odd number of marks).
+    """
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        mark, gap = block[start : start + 1], block[start + 1 : start + 2]
+        if out and mark in ('"', "”") and gap.isspace() and _closes_previous(block, out[-1], start):
+            out[-1] = (out[-1][0], start + 1)
+            rest = block[start + 1 : end]
+            start = end - len(rest.lstrip())
+            if start >= end:
+                continue
+        out.append((start, end))
+    return out
+
+
+def _closes_previous(block: str, previous: tuple[int, int], mark: int) -> bool:
+    """True if the quote mark at `mark` closes the quotation the previous sentence opened."""
+    text = block[previous[0] : previous[1]]
+    return (
+        not block[previous[1] : mark].strip()
+        and re.search(r"\w[.!?]$", text) is not None
+        and (text.count('"') + text.count("“") + text.count("”")) % 2 == 1
+    )
+
+
+def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a long pysbd sentence where a stop is followed by a capitalised sentence.
+
+    A quotation that runs over several paragraphs opens each one with a quote mark and closes
+    only the last; with the line breaks gone (a paste, a scraped page), pysbd pairs the marks
+    wrongly and returns paragraphs of quoted and reported speech as one "sentence" of 100-300
+    words, which would become one bullet. Only long pieces are split, only after a word of two
+    or more letters that is not a title ("Mr.", "Gov.") or after a number, and before a
+    capital, so abbreviations such as "U.S. Army" and short quoted sentences pysbd keeps whole
+    stay as they are.
+    """
+    piece = block[start:end]
+    if len(piece.split()) <= RUN_ON_WORDS:
+        return [(start, end)]
+    out, last = [], 0
+    for m in _RUN_ON_BREAK.finditer(piece):
+        if m.group("word").lower() in _TITLES:
+            continue
+        out.append((start + last, start + m.end("stop")))
+        last = m.end()
+    out.append((start + last, end))
+    return out
 
 
 def _split_tokenised(block: str, start: int, end: int) -> list[tuple[int, int]]:

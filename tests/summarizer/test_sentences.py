@@ -87,6 +87,42 @@ def test_share_widget_alone_is_still_dropped():
     assert texts(text) == ["The vote was 7 to 2."]
 
 
+def test_a_quotation_run_over_paragraphs_is_not_one_long_sentence():
+    # each paragraph of the quote opens with a mark and only the last closes; pasted without
+    # its line breaks, pysbd pairs the marks wrongly and returned all of it as one sentence
+    text = (
+        'The harbour master said: "The trust will reopen the slipway in May, and the boatyards '
+        "along the quay have been told to expect a busy summer with more visitors than in any "
+        'year since 1958.It is good news. "We are proud of the work the volunteers have done '
+        'over the winter, and we thank the council for its help with the repairs." The U.S. '
+        "Navy sent a ship. Mr. Smith agreed."
+    )
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        'The harbour master said: "The trust will reopen the slipway in May, and the boatyards '
+        "along the quay have been told to expect a busy summer with more visitors than in any "
+        "year since 1958.",
+        "It is good news.",
+        '"We are proud of the work the volunteers have done over the winter, and we thank the '
+        'council for its help with the repairs."',
+        "The U.S. Navy sent a ship.",
+        "Mr. Smith agreed.",
+    ]
+    for s in sentences:
+        assert text[s.start : s.end] == s.text
+
+
+def test_a_long_sentence_keeps_its_titles_and_abbreviations():
+    sentence = (
+        "Gov. Brown, who met Dr. Ruth Ames of the U.S. Army and Sen. Hale at the St. Ives "
+        "harbour office on Monday, said the slipway, the quay, the boatyards and the old "
+        "lifeboat station would all be repaired before the summer season, when more than "
+        "forty thousand visitors are expected to arrive in the town."
+    )
+    assert len(sentence.split()) > 50
+    assert texts(sentence) == [sentence]
+
+
 def test_inline_caption_removed_from_sentence_text():
     text = "Protesters gathered [File: Crowds outside parliament /Reuters] near the square."
     assert texts(text) == ["Protesters gathered near the square."]
