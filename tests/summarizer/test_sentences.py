@@ -6,6 +6,13 @@ def texts(text: str) -> list[str]:
     return [s.text for s in split_sentences(text)]
 
 
+def assert_sentences_with_exact_spans(text: str, expected: list[str]) -> None:
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == expected
+    for s in sentences:
+        assert text[s.start : s.end] == s.text
+
+
 def test_abbreviations_decimals_and_quotes_stay_in_one_sentence():
     text = (
         'The U.S. economy grew 3.5% in the quarter, Mr. Smith said. '
@@ -25,15 +32,15 @@ def test_datelines_are_trimmed_but_spans_point_into_the_input():
         "LONDON, March 3 (AP) — Rail workers began a strike.\n"
         "TRURO, Cornwall, March 3 (Newsbot Wire) - The council approved the line."
     )
-    sentences = split_sentences(text)
-    assert [s.text for s in sentences] == [
-        "The Senate passed the bill on Tuesday.",
-        "Rescuers reached the village after two days.",
-        "Rail workers began a strike.",
-        "The council approved the line.",
-    ]
-    for s in sentences:
-        assert text[s.start : s.end] == s.text
+    assert_sentences_with_exact_spans(
+        text,
+        [
+            "The Senate passed the bill on Tuesday.",
+            "Rescuers reached the village after two days.",
+            "Rail workers began a strike.",
+            "The council approved the line.",
+        ],
+    )
 
 
 def test_boilerplate_lines_are_dropped():
@@ -66,16 +73,16 @@ def test_share_widget_glued_to_the_story_is_cut_out_not_the_story():
         "The lifeboat station stays open.Share this with Email Facebook Copy this linkThe "
         "council agreed."
     )
-    sentences = split_sentences(text)
-    assert [s.text for s in sentences] == [
-        "The harbour trust said it would reopen the slipway in May.",
-        "Repairs cost £40,000.",
-        "Fishermen welcomed the news.",
-        "The lifeboat station stays open.",
-        "The council agreed.",
-    ]
-    for s in sentences:
-        assert text[s.start : s.end] == s.text
+    assert_sentences_with_exact_spans(
+        text,
+        [
+            "The harbour trust said it would reopen the slipway in May.",
+            "Repairs cost £40,000.",
+            "Fishermen welcomed the news.",
+            "The lifeboat station stays open.",
+            "The council agreed.",
+        ],
+    )
 
 
 def test_share_widget_alone_is_still_dropped():
@@ -97,19 +104,19 @@ def test_a_quotation_run_over_paragraphs_is_not_one_long_sentence():
         'over the winter, and we thank the council for its help with the repairs." The U.S. '
         "Navy sent a ship. Mr. Smith agreed."
     )
-    sentences = split_sentences(text)
-    assert [s.text for s in sentences] == [
-        'The harbour master said: "The trust will reopen the slipway in May, and the boatyards '
-        "along the quay have been told to expect a busy summer with more visitors than in any "
-        "year since 1958.",
-        "It is good news.",
-        '"We are proud of the work the volunteers have done over the winter, and we thank the '
-        'council for its help with the repairs."',
-        "The U.S. Navy sent a ship.",
-        "Mr. Smith agreed.",
-    ]
-    for s in sentences:
-        assert text[s.start : s.end] == s.text
+    assert_sentences_with_exact_spans(
+        text,
+        [
+            'The harbour master said: "The trust will reopen the slipway in May, and the boatyards '
+            "along the quay have been told to expect a busy summer with more visitors than in any "
+            "year since 1958.",
+            "It is good news.",
+            '"We are proud of the work the volunteers have done over the winter, and we thank the '
+            'council for its help with the repairs."',
+            "The U.S. Navy sent a ship.",
+            "Mr. Smith agreed.",
+        ],
+    )
 
 
 def test_a_long_sentence_keeps_its_titles_and_abbreviations():
