@@ -69,7 +69,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•‣◦]|\d{1,2}[.)])\s+")
 #: pysbd sentences longer than this are checked for sentences it ran together (_split_run_on).
 RUN_ON_WORDS = 50
 _RUN_ON_BREAK = re.compile(
-    r"(?P<stop>(?<![\w.])(?P<word>[A-Z][a-z'’-]+|[a-z][a-z'’-]*|\d[\d,.%]*)[.!?]+[\"”’]?)"
+    r"(?P<stop>(?<![\w.])(?P<word>[A-Za-z][a-z'’-]+|\d[\d,.%]*)[.!?]+[\"”’]?)"
     # the next sentence after a space, or glued on where a line break was lost ("1958.His")
     r"(?:\s+(?=[\"“‘]?[A-Z])|(?=[A-Z][a-z]))"
 )
@@ -201,8 +201,8 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
     wrongly and returns paragraphs of quoted and reported speech as one "sentence" of 100-300
     words, which would become one bullet. Only long pieces are split, only after a word of two
     or more letters that is not a title ("Mr.", "Gov.") or after a number, and before a
-    capital, so abbreviations such as "U.S. Army" and short quoted sentences pysbd keeps whole
-    stay as they are.
+    capital, so abbreviations such as "U.S. Army" or "Batman v. Superman" and short quoted
+    sentences pysbd keeps whole stay as they are.
     """
     piece = block[start:end]
     if len(piece.split()) <= RUN_ON_WORDS:

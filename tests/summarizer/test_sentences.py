@@ -122,7 +122,8 @@ def test_a_quotation_run_over_paragraphs_is_not_one_long_sentence():
 def test_a_long_sentence_keeps_its_titles_and_abbreviations():
     sentence = (
         "Gov. Brown, who met Dr. Ruth Ames of the U.S. Army and Sen. Hale at the St. Ives "
-        "harbour office on Monday, said the slipway, the quay, the boatyards and the old "
+        "harbour office after the Batman v. Superman premiere on Monday, said the slipway, "
+        "the quay, the boatyards and the old "
         "lifeboat station would all be repaired before the summer season, when more than "
         "forty thousand visitors are expected to arrive in the town."
     )
