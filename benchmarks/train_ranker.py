@@ -525,7 +525,10 @@ def cross_validate_sets(docs: list[Doc]) -> None:
     one-bullet summaries are chosen ("cnndm1" rows: the CNN/DM articles in one bullet)."""
     sample = {a.id for a in load_articles("cnndm", "train", CNNDM_TRAIN_ARTICLES)}
     fold = {d.id: int(hashlib.md5(d.id.encode()).hexdigest(), 16) % 5 for d in docs}
-    cnndm = lambda d: d.dataset == "cnndm"  # noqa: E731
+
+    def cnndm(d: Doc) -> bool:
+        return d.dataset == "cnndm"
+
     recipes = {  # name: (articles teaching the set scorer, temperature, features)
         "cnndm sample only, T=0.5": (lambda d: d.id in sample, 0.5, SET_FEATURES),
         "all cnndm only, T=0.2": (cnndm, 0.2, SET_FEATURES),

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import re
 
+# A player notice: a whole line of its own, or glued into the story (GLUED_FURNITURE).
+_MEDIA_PLAYBACK = (
+    r"media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device"
+)
+
 # A whole line (or sentence) that is page furniture.
 _FURNITURE = re.compile(
     r"""^\s*(?:
@@ -61,7 +66,7 @@ _FURNITURE = re.compile(
       | (?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit)
         (?:\s*[|·•,/]\s*(?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit))*
       | our\s+standards\s*:.*
-      | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device\s*\.?
+      | """ + _MEDIA_PLAYBACK + r"""\s*\.?
       # "CNN's Jane Doe contributed to this report." / "Tom Lee contributed reporting."
       | .{0,200}?\bcontributed\s+(?:to\s+this\s+(?:report|story|article)
         |reporting(?:\s+from\s+[\w .,'’-]{1,60})?)\s*\.?
@@ -80,7 +85,7 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 GLUED_FURNITURE = re.compile(
     rf"""share\s+this\s+with\s*(?:{_NETWORK}\s*)+copy\s+this\s+link
       | these\s+are\s+external\s+links\s+and\s+will\s+open\s+in\s+a\s+new\s+window\.?
-      | media\s+playback\s+is\s+(?:unsupported|not\s+supported)\s+on\s+(?:your|this)\s+device\.?
+      | {_MEDIA_PLAYBACK}\.?
       | more\s+on\s+this\s+and\s+other\s+(?:[\w'’-]+\s+){{0,3}}stories
         (?:\s+from\s+[^.!?\n]{{1,40}}\.)?
       | (?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+)?last\s+updated\s+at\s+\d{{1,2}}[:.]\d{{2}}
