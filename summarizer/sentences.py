@@ -69,10 +69,11 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•‣◦]|\d{1,2}[.)])\s+")
 #: pysbd sentences longer than this are checked for sentences it ran together (_split_run_on).
 RUN_ON_WORDS = 50
 _RUN_ON_BREAK = re.compile(
-    r"(?P<stop>(?<![\w.])(?P<word>[A-Za-z][a-z'’-]+|\d[\d,.%]*)[.!?]+[\"”’]?)"
+    r"(?P<stop>(?<![\w.])(?P<word>[A-Za-z][a-z'’-]+|[A-Z]{2,}|\d[\d,.%]*)[)\]]?[.!?]+[\"”’]?)"
     # the next sentence after a space, or glued on where a line break was lost ("1958.His")
-    r"(?:\s+(?=[\"“‘]?[A-Z])|(?=[A-Z][a-z]))"
+    r"(?:\s+(?=[\"“‘]?[A-Z])|(?=[\"“]?[A-Z][a-z]))"
 )
+_QUOTE_MARKS = ('"', "“", "”")
 _TITLES = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col sgt capt prof jr sr no vs etc co corp inc ltd fig "
     "approx dept est vol op ch".split()
@@ -189,32 +190,45 @@ def _closes_previous(block: str, previous: tuple[int, int], mark: int) -> bool:
     return (
         not block[previous[1] : mark].strip()
         and re.search(r"\w[.!?]$", text) is not None
-        and (text.count('"') + text.count("“") + text.count("”")) % 2 == 1
+        and _opens_quotation(text)
     )
 
 
 def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split a long pysbd sentence where a stop is followed by a capitalised sentence.
+    """Split a pysbd sentence where a stop is followed by a capitalised sentence.
 
-    A quotation that runs over several paragraphs opens each one with a quote mark and closes
-    only the last; with the line breaks gone (a paste, a scraped page), pysbd pairs the marks
-    wrongly and returns paragraphs of quoted and reported speech as one "sentence" of 100-300
-    words, which would become one bullet. Only long pieces are split, only after a word of two
-    or more letters that is not a title ("Mr.", "Gov.") or after a number, and before a
-    capital, so abbreviations such as "U.S. Army" or "Batman v. Superman" and short quoted
-    sentences pysbd keeps whole stay as they are.
+    Two kinds of line break lost in a paste or a scraped page leave sentences run together:
+    - a stop glued to the next paragraph ("… in 1993.The final column …"), which pysbd never
+      splits: split at any length;
+    - a quotation that runs over several paragraphs opens each one with a quote mark and
+      closes only the last; pysbd then pairs the marks wrongly and returns paragraphs of
+      quoted and reported speech as one "sentence" of 100-300 words, which would become one
+      bullet. Only long pieces are split at a stop followed by a space.
+    Either only after a word of two or more letters that is not a title ("Mr.", "Gov."), an
+    acronym ("the BBC.On") or a number, each perhaps closing a bracket, and before a capital,
+    so abbreviations such as "U.S. Army" or "Batman v. Superman" and short quoted sentences
+    pysbd keeps whole stay as they are. A quote mark glued between the two sentences goes with
+    the one it belongs to: it closes a quotation the first one opened, else it opens the second.
     """
     piece = block[start:end]
-    if len(piece.split()) <= RUN_ON_WORDS:
-        return [(start, end)]
+    long = len(piece.split()) > RUN_ON_WORDS
     out, last = [], 0
     for m in _RUN_ON_BREAK.finditer(piece):
-        if m.group("word").lower() in _TITLES:
+        glued = m.end() == m.end("stop")
+        if m.group("word").lower() in _TITLES or not (long or glued):
             continue
-        out.append((start + last, start + m.end("stop")))
-        last = m.end()
+        cut = m.end("stop")
+        if glued and piece[cut - 1] in _QUOTE_MARKS and not _opens_quotation(piece[last : cut - 1]):
+            cut -= 1
+        out.append((start + last, start + cut))
+        last = cut if glued else m.end()
     out.append((start + last, end))
     return out
+
+
+def _opens_quotation(text: str) -> bool:
+    """True if `text` leaves a quotation open (an odd number of double quote marks)."""
+    return sum(text.count(mark) for mark in _QUOTE_MARKS) % 2 == 1
 
 
 def _split_tokenised(block: str, start: int, end: int) -> list[tuple[int, int]]:

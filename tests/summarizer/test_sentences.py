@@ -119,6 +119,54 @@ def test_a_quotation_run_over_paragraphs_is_not_one_long_sentence():
     )
 
 
+def test_a_stop_glued_to_the_next_paragraph_is_split_in_a_short_sentence_too():
+    # a scraped page lost the line break between paragraphs; pysbd never splits "2017.The"
+    text = (
+        "The trust has raised the final £1m for the theatre in 2017.The theatre will reopen "
+        "next spring. The final score was 24-10.Owens scored twice, a steward told the BBC.On "
+        'the quay, the depth was "about 2km (1.2 miles)."The harbour was closed.'
+    )
+    assert_sentences_with_exact_spans(
+        text,
+        [
+            "The trust has raised the final £1m for the theatre in 2017.",
+            "The theatre will reopen next spring.",
+            "The final score was 24-10.",
+            "Owens scored twice, a steward told the BBC.",
+            'On the quay, the depth was "about 2km (1.2 miles)."',
+            "The harbour was closed.",
+        ],
+    )
+
+
+def test_a_quote_mark_glued_between_two_sentences_goes_with_its_own():
+    # after an even number of marks the glued mark opens the next sentence's quotation,
+    # after an odd number it closes the one the first sentence opened
+    assert_sentences_with_exact_spans(
+        'Wales last reached a major tournament in 1958."This team can go on," said the coach.',
+        [
+            "Wales last reached a major tournament in 1958.",
+            '"This team can go on," said the coach.',
+        ],
+    )
+    assert_sentences_with_exact_spans(
+        'He said: "We should maybe have scored 265 or 270."But we took wickets at the right time.',
+        [
+            'He said: "We should maybe have scored 265 or 270."',
+            "But we took wickets at the right time.",
+        ],
+    )
+
+
+def test_glued_abbreviations_and_lower_case_stay_whole():
+    for sentence in (
+        "The U.S.Army and Gov.Brown met at the St.Ives harbour office on Monday.",
+        "The figures were published on gov.uk.Tables and all on Monday.",
+        "The firm made 3.5m last year and 2.1bn the year before.",
+    ):
+        assert texts(sentence) == [sentence]
+
+
 def test_a_long_sentence_keeps_its_titles_and_abbreviations():
     sentence = (
         "Gov. Brown, who met Dr. Ruth Ames of the U.S. Army and Sen. Hale at the St. Ives "
