@@ -201,9 +201,11 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
     - a stop glued to the next paragraph ("… in 1993.The final column …"), which pysbd never
       splits: split at any length;
     - a quotation that runs over several paragraphs opens each one with a quote mark and
-      closes only the last; pysbd then pairs the marks wrongly and returns paragraphs of
-      quoted and reported speech as one "sentence" of 100-300 words, which would become one
-      bullet. Only long pieces are split at a stop followed by a space.
+      closes only the last; pysbd then pairs the marks wrongly and keeps two paragraphs
+      ('… on the next one. "Airlines cannot …') together, or returns paragraphs of quoted and
+      reported speech as one "sentence" of 100-300 words, which would become one bullet.
+      A stop, a space and an opening mark are split at any length, a stop and a space only
+      in pieces over 50 words.
     Either only after a word of two or more letters that is not a title ("Mr.", "Gov."), an
     acronym ("the BBC.On") or a number, each perhaps closing a bracket, and before a capital,
     so abbreviations such as "U.S. Army" or "Batman v. Superman" and short quoted sentences
@@ -215,7 +217,8 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
     out, last = [], 0
     for m in _RUN_ON_BREAK.finditer(piece):
         glued = m.end() == m.end("stop")
-        if m.group("word").lower() in _TITLES or not (long or glued):
+        quoted = piece[m.end() : m.end() + 1] in ('"', "“")
+        if m.group("word").lower() in _TITLES or not (long or glued or quoted):
             continue
         cut = m.end("stop")
         if glued and piece[cut - 1] in _QUOTE_MARKS and not _opens_quotation(piece[last : cut - 1]):

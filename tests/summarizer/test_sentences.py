@@ -158,6 +158,19 @@ def test_a_quote_mark_glued_between_two_sentences_goes_with_its_own():
     )
 
 
+def test_two_paragraphs_of_one_quotation_are_two_sentences_even_when_short():
+    # each paragraph of a quotation opens with a mark and only the last one closes
+    assert_sentences_with_exact_spans(
+        'She said: "Children should never be pulled off a flight. "Airlines cannot gamble on '
+        'passengers not turning up." Mr. "Fast" Eddie Jones agreed.',
+        [
+            'She said: "Children should never be pulled off a flight.',
+            '"Airlines cannot gamble on passengers not turning up."',
+            'Mr. "Fast" Eddie Jones agreed.',
+        ],
+    )
+
+
 def test_glued_abbreviations_and_lower_case_stay_whole():
     for sentence in (
         "The U.S.Army and Gov.Brown met at the St.Ives harbour office on Monday.",
