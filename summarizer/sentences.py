@@ -220,6 +220,8 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
         quoted = piece[m.end() : m.end() + 1] in ('"', "“")
         if m.group("word").lower() in _TITLES or not (long or glued or quoted):
             continue
+        if glued and _in_address(piece, m.end("word")):
+            continue
         cut = m.end("stop")
         if glued and piece[cut - 1] in _QUOTE_MARKS and not _opens_quotation(piece[last : cut - 1]):
             cut -= 1
@@ -227,6 +229,21 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
         last = cut if glued else m.end()
     out.append((start + last, end))
     return out
+
+
+def _in_address(piece: str, at: int) -> bool:
+    """True if the stop at `at` is inside a web or e-mail address ("www.Example.com",
+    "https://…/News.Today", "Jane.Doe@…"): the word after it runs on into one."""
+    start = piece.rfind(" ", 0, at) + 1
+    end = len(piece) if (space := piece.find(" ", at)) < 0 else space
+    before, after = piece[start:at], piece[at:end].lstrip(".!?\"”’)]").split(".", 1)
+    return (
+        "://" in before
+        or before.lower().startswith("www")
+        or "@" in after[0]
+        or "/" in after[0]
+        or (len(after) > 1 and after[1][:1].isalpha())
+    )
 
 
 def _opens_quotation(text: str) -> bool:

@@ -176,6 +176,8 @@ def test_glued_abbreviations_and_lower_case_stay_whole():
         "The U.S.Army and Gov.Brown met at the St.Ives harbour office on Monday.",
         "The figures were published on gov.uk.Tables and all on Monday.",
         "The firm made 3.5m last year and 2.1bn the year before.",
+        "Write to Jane.Doe@example.org or see www.Example.com for the list.",
+        "The list is at https://example.org/News.Today on the council's site.",
     ):
         assert texts(sentence) == [sentence]
 
