@@ -74,6 +74,7 @@ _RUN_ON_BREAK = re.compile(
     r"(?:\s+(?=[\"“‘]?[A-Z])|(?=[\"“]?[A-Z][a-z]))"
 )
 _QUOTE_MARKS = ('"', "“", "”")
+_OPENING_QUOTES = ('"', "“")
 _TITLES = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col sgt capt prof jr sr no vs etc co corp inc ltd fig "
     "approx dept est vol op ch".split()
@@ -217,7 +218,7 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
     out, last = [], 0
     for m in _RUN_ON_BREAK.finditer(piece):
         glued = m.end() == m.end("stop")
-        quoted = piece[m.end() : m.end() + 1] in ('"', "“")
+        quoted = piece[m.end() : m.end() + 1] in _OPENING_QUOTES
         if m.group("word").lower() in _TITLES or not (long or glued or quoted):
             continue
         if glued and _in_address(piece, m.end("word")):
@@ -232,8 +233,8 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _in_address(piece: str, at: int) -> bool:
-    """True if the stop at `at` is inside a web or e-mail address ("www.Example.com",
-    "https://…/News.Today", "Jane.Doe@…"): the word after it runs on into one."""
+    """True if the stop at `at` sits inside a web or e-mail address ("www.Example.com",
+    "https://…/News.Today", "Jane.Doe@…"), not between two sentences."""
     start = piece.rfind(" ", 0, at) + 1
     end = len(piece) if (space := piece.find(" ", at)) < 0 else space
     before, after = piece[start:at], piece[at:end].lstrip(".!?\"”’)]").split(".", 1)
