@@ -171,7 +171,7 @@ def test_two_paragraphs_of_one_quotation_are_two_sentences_even_when_short():
     )
 
 
-def test_glued_abbreviations_and_lower_case_stay_whole():
+def test_glued_abbreviations_domains_and_addresses_stay_whole():
     for sentence in (
         "The U.S.Army and Gov.Brown met at the St.Ives harbour office on Monday.",
         "The figures were published on gov.uk.Tables and all on Monday.",
