@@ -75,6 +75,7 @@ _RUN_ON_BREAK = re.compile(
 )
 _QUOTE_MARKS = ('"', "“", "”")
 _OPENING_QUOTES = ('"', "“")
+_CLOSING_QUOTES = ('"', "”")
 _TITLES = frozenset(
     "mr mrs ms dr st gen sen rep gov lt col sgt capt prof jr sr no vs etc co corp inc ltd fig "
     "approx dept est vol op ch".split()
@@ -175,7 +176,8 @@ def _reattach_closing_quotes(block: str, spans: list[tuple[int, int]]) -> list[t
     out: list[tuple[int, int]] = []
     for start, end in spans:
         mark, gap = block[start : start + 1], block[start + 1 : start + 2]
-        if out and mark in ('"', "”") and gap.isspace() and _closes_previous(block, out[-1], start):
+        closes = mark in _CLOSING_QUOTES and gap.isspace()
+        if out and closes and _closes_previous(block, out[-1], start):
             out[-1] = (out[-1][0], start + 1)
             rest = block[start + 1 : end]
             start = end - len(rest.lstrip())
