@@ -27,6 +27,7 @@ from bot.pagegate import (
     squash_lines,
 )
 from summarizer.language import detect_language
+from summarizer.mojibake import repair_mojibake
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def article_from_text(
 def _clean(value: str | None) -> str | None:
     if not value:
         return None
-    value = " ".join(value.split())
+    value = repair_mojibake(" ".join(value.split()))
     return value or None
 
 

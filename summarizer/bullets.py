@@ -1,12 +1,12 @@
 """Make a chosen sentence read well as a chat bullet without changing what it says.
 
-Every edit here either restores the text's normal form (tokenised spacing, a dangling quote
-mark, a leftover dateline, a missing final stop) or drops a part whose removal cannot change
-the meaning of what is left: a pronoun-only attribution after a quotation (", he said"), a
-pointer to a photo the reader cannot see ("(right)", ", pictured in 2007,"), a leading
-"But" or "However," that links to a sentence the list may not show, a parenthetical aside, a
-trailing non-restrictive clause or everything after a semicolon. Sentences are never cut
-mid-clause and never get an ellipsis.
+Every edit here either restores the text's normal form (tokenised spacing, mis-decoded
+characters such as "Â£", a dangling quote mark, a leftover dateline, a missing final stop)
+or drops a part whose removal cannot change the meaning of what is left: a pronoun-only
+attribution after a quotation (", he said"), a pointer to a photo the reader cannot see
+("(right)", ", pictured in 2007,"), a leading "But" or "However," that links to a sentence the
+list may not show, a parenthetical aside, a trailing non-restrictive clause or everything
+after a semicolon. Sentences are never cut mid-clause and never get an ellipsis.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from summarizer.boilerplate import PHOTO_APPOSITIVE
+from summarizer.mojibake import repair_mojibake
 from summarizer.sentences import AGENCIES
 
 #: Shortening never leaves fewer words than this.
@@ -68,7 +69,7 @@ _TRAILING_RELATIVE = re.compile(r",\s+(?:which|who|whose)\b[^,;]*[.!?]?$", re.I)
 
 def clean_bullet(text: str, target_words: int = 40) -> str:
     """Tidy spacing, quotes and datelines; shorten past `target_words` only at safe cuts."""
-    text = " ".join(text.split())
+    text = repair_mojibake(" ".join(text.split()))
     tokenised = bool(re.search(r"\s[.,;:!?](?:\s|$)|\s(?:n't|'s)\b", text))
     if tokenised:
         text = _detokenise(text)

@@ -426,3 +426,8 @@ def _wrap(text: str, width: int) -> str:
             line = f"{line} {word}".strip()
     lines.append(line)
     return "\n".join(lines)
+
+
+def test_a_mis_decoded_title_is_repaired():
+    article = article_from_text(" ".join(ARTICLE_PARAS), URL, title="Bridge to cost Â£14m")
+    assert article.title == "Bridge to cost £14m"
