@@ -34,7 +34,10 @@ _WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii"})
 def decode_body(body: bytes, declared: str | None, *, html: bool) -> tuple[str, str]:
     """Decode to text: BOM, else declared charset, else `<meta>` charset (HTML), else UTF-8.
 
-    Undecodable bytes become U+FFFD instead of failing the whole page.
+    Undecodable bytes become U+FFFD instead of failing the whole page. A page labelled
+    Windows-1252 / Latin-1 whose bytes are valid UTF-8 with non-ASCII characters is read as
+    UTF-8: that is a mislabelled server, and decoding it as labelled gives "Â£1m" for "£1m"
+    (a real Windows-1252 text almost never happens to be valid multi-byte UTF-8).
     """
     for bom, codec in _BOMS:
         if body.startswith(bom):
@@ -47,11 +50,23 @@ def decode_body(body: bytes, declared: str | None, *, html: bool) -> tuple[str, 
         codec = _codec(label)
         if codec is None:
             continue
+        if codec == "cp1252" and _is_utf8_beyond_ascii(body):
+            return body.decode("utf-8"), "utf-8"
         try:
             return body.decode(codec, errors="replace"), codec
         except (LookupError, UnicodeError, ValueError):
             continue  # e.g. a bytes-to-bytes codec such as "zlib" named as a charset
     return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def _is_utf8_beyond_ascii(body: bytes) -> bool:
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _codec(label: str | None) -> str | None:

@@ -445,6 +445,15 @@ def test_decode_body_prefers_bom_over_declared_charset() -> None:
     assert (text, codec) == ("hi", "utf-16")
 
 
+def test_a_utf8_page_labelled_windows_1252_is_read_as_utf8() -> None:
+    body = "<p>Fares rise to £5 at the café — again.</p>".encode()
+    for label in ("windows-1252", "iso-8859-1", "latin-1"):
+        assert decode_body(body, label, html=True) == (body.decode(), "utf-8")
+    # a real Windows-1252 page stays Windows-1252
+    legacy = "<p>Fares rise to £5 at the café — again.</p>".encode("cp1252")
+    assert decode_body(legacy, "windows-1252", html=True) == (legacy.decode("cp1252"), "cp1252")
+
+
 async def test_pdf_text_is_extracted(local: Fetcher, server: Server) -> None:
     page = await local.fetch(server.url("/pdf"))
     assert page.kind == "pdf"
