@@ -69,9 +69,11 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•‣◦]|\d{1,2}[.)])\s+")
 #: pysbd sentences longer than this are checked for sentences it ran together (_split_run_on).
 RUN_ON_WORDS = 50
 _RUN_ON_BREAK = re.compile(
-    r"(?P<stop>(?<![\w.])(?P<word>[A-Za-z][a-z'’-]+|[A-Z]{2,}|\d[\d,.%]*)[)\]]?[.!?]+[\"”’]?)"
-    # the next sentence after a space, or glued on where a line break was lost ("1958.His")
-    r"(?:\s+(?=[\"“‘]?[A-Z])|(?=[\"“]?[A-Z][a-z]))"
+    r"(?P<stop>(?<![\w.])(?P<word>[A-Za-z][a-z'’-]+|[A-Z]{2,}\d*|[A-Z]\d+|\d[\d,.%]*)"
+    r"[)\]]?[.!?]+[\"”’]?)"
+    # the next sentence after a space, or glued on where a line break was lost ("1958.His"),
+    # or after a number, glued to an acronym ("£35.NHS Improvement …", "killed 30.IS also …")
+    r"(?:\s+(?=[\"“‘]?[A-Z])|(?=[\"“]?[A-Z][a-z])|(?<=\d\.)(?=[A-Z]{2,}\b))"
 )
 _QUOTE_MARKS = ('"', "“", "”")
 _OPENING_QUOTES = ('"', "“")
@@ -210,7 +212,8 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
       A stop, a space and an opening mark are split at any length, a stop and a space only
       in pieces over 50 words.
     Either only after a word of two or more letters that is not a title ("Mr.", "Gov."), an
-    acronym ("the BBC.On") or a number, each perhaps closing a bracket, and before a capital,
+    acronym ("the BBC.On", "WW1.The") or a number, each perhaps closing a bracket, and before
+    a capital (after a number, also before an acronym: "£35.NHS Improvement"),
     so abbreviations such as "U.S. Army" or "Batman v. Superman" and short quoted sentences
     pysbd keeps whole stay as they are. A quote mark glued between the two sentences goes with
     the one it belongs to: it closes a quotation the first one opened, else it opens the second.

@@ -139,6 +139,26 @@ def test_a_stop_glued_to_the_next_paragraph_is_split_in_a_short_sentence_too():
     )
 
 
+def test_a_stop_glued_after_an_acronym_with_a_digit_or_before_an_acronym_is_split():
+    # "WW1.The", "MH17.The": an acronym ending in a digit; "£35.NHS": a number, then an acronym
+    text = (
+        "The project honours those who died during WW1.The fee was set at £35.NHS Improvement "
+        "said it was fair. Flight MH17.The claim was ignored. The blast killed 30.IS said so."
+    )
+    assert_sentences_with_exact_spans(
+        text,
+        [
+            "The project honours those who died during WW1.",
+            "The fee was set at £35.",
+            "NHS Improvement said it was fair.",
+            "Flight MH17.",
+            "The claim was ignored.",
+            "The blast killed 30.",
+            "IS said so.",
+        ],
+    )
+
+
 def test_a_quote_mark_glued_between_two_sentences_goes_with_its_own():
     # after an even number of marks the glued mark opens the next sentence's quotation,
     # after an odd number it closes the one the first sentence opened
@@ -178,6 +198,7 @@ def test_glued_abbreviations_domains_and_addresses_stay_whole():
         "The firm made 3.5m last year and 2.1bn the year before.",
         "Write to Jane.Doe@example.org or see www.Example.com for the list.",
         "The list is at https://example.org/News.Today on the council's site.",
+        "The app runs on Node.JS and ASP.NET and needs 3.5GB of memory.",
     ):
         assert texts(sentence) == [sentence]
 
