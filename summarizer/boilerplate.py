@@ -78,8 +78,9 @@ _FURNITURE = re.compile(
 # no space on either side: "Share this withEmailFacebook…Copy this linkThe firm said ...",
 # "Media playback is not supported on this deviceThe 23-year-old ...", "More on this and
 # other Yorkshire storiesThe union's ...", "27 August 2016 Last updated at 12:34 BST The
-# restaurant ...". Judged as a whole line, the story glued to one would go with it, so the
-# sentence splitter cuts them out of their line instead (GLUED_FURNITURE.finditer).
+# restaurant ...", a crosshead ("… authority. 'Dramatic erosion'Critics say …"). Judged as a
+# whole line, the story glued to one would go with it, so the sentence splitter cuts them out
+# of their line instead (GLUED_FURNITURE.finditer).
 _NETWORK = r"(?:e-?mail|facebook|messenger|twitter|pinterest|whatsapp|linkedin|reddit|telegram)"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 GLUED_FURNITURE = re.compile(
@@ -89,7 +90,11 @@ GLUED_FURNITURE = re.compile(
       | more\s+on\s+this\s+and\s+other\s+(?:[\w'’-]+\s+){{0,3}}stories
         (?:\s+from\s+[^.!?\n]{{1,40}}\.)?
       | (?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+)?last\s+updated\s+at\s+\d{{1,2}}[:.]\d{{2}}
-        (?:\s*(?-i:BST|GMT|UTC|CEST|CET|[ECMP][SD]T))?\.?""",
+        (?:\s*(?-i:BST|GMT|UTC|CEST|CET|[ECMP][SD]T))?\.?
+      # a quoted crosshead between a stop and the paragraph it heads: "… authority. 'Dramatic
+      # erosion'Critics say …" (only a capitalised phrase with no stop, glued to a capital)
+      | (?:(?<=[.!?])|(?<=[.!?]\s)|(?<=[.!?]["”’])|(?<=[.!?]["”’]\s))
+        ['‘](?-i:[A-Z])[^'‘’.!?\n]{{1,60}}?['’](?=(?-i:[A-Z][a-z]))""",
     re.IGNORECASE | re.VERBOSE,
 )
 

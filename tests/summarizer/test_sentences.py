@@ -139,6 +139,25 @@ def test_a_stop_glued_to_the_next_paragraph_is_split_in_a_short_sentence_too():
     )
 
 
+def test_a_quoted_crosshead_glued_to_its_paragraph_is_cut_out():
+    # a pasted BBC page: the crosshead lost its line breaks on both sides
+    text = (
+        "Homes were sold by the local authority. 'Dramatic erosion'Critics say such a move "
+        "would hurt. It was \"a narrow ideology\".'Own agendas'The report found more. "
+        "Sant'Angelo is a town, and he said 'no'Then left."
+    )
+    assert_sentences_with_exact_spans(
+        text,
+        [
+            "Homes were sold by the local authority.",
+            "Critics say such a move would hurt.",
+            'It was "a narrow ideology".',
+            "The report found more.",
+            "Sant'Angelo is a town, and he said 'no'Then left.",
+        ],
+    )
+
+
 def test_a_stop_glued_after_an_acronym_with_a_digit_or_before_an_acronym_is_split():
     # "WW1.The", "MH17.The": an acronym ending in a digit; "£35.NHS": a number, then an acronym
     text = (
