@@ -91,6 +91,15 @@ GLUED_FURNITURE = re.compile(
         (?:\s+from\s+[^.!?\n]{{1,40}}\.)?
       | (?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+)?last\s+updated\s+at\s+\d{{1,2}}[:.]\d{{2}}
         (?:\s*(?-i:BST|GMT|UTC|CEST|CET|[ECMP][SD]T))?\.?
+      # Daily Mail's header as scraped pages join its parts: "By . Jane Doe . PUBLISHED: .
+      # 14:11 EST, 25 October 2013 . | . UPDATED: . 15:36 EST, 25 October 2013 .", "By . Jane
+      # Doe . Last updated at 4:41 PM on 14th February 2012 .", or only "By . Jane Doe ." at
+      # the start of the line (capitalised names, perhaps "and" / "for MailOnline")
+      | (?:by\s+\.\s+(?:[^.|\n]{{1,60}}?\s+\.\s+){{1,4}}?)?
+        (?:published\s*:\s*(?:\.\s+)?[^.|\n]{{5,60}}?\s+\.\s+\|\s+\.\s+
+           updated\s*:\s*(?:\.\s+)?[^.|\n]{{5,60}}?\s+\.
+         | last\s+updated\s+at\s+[^.|\n]{{5,60}}?\s+\.)
+      | (?-i:^By\s+\.\s+[A-Z][\w'’-]*(?:\s+(?:and|for|the|[A-Z][\w'’-]*)){{0,6}}\s+\.(?=\s))
       # a quoted crosshead between a stop and the paragraph it heads: "… authority. 'Dramatic
       # erosion'Critics say …" (only a capitalised phrase with no stop, glued to a capital)
       | (?:(?<=[.!?])|(?<=[.!?]\s)|(?<=[.!?]["”’])|(?<=[.!?]["”’]\s))

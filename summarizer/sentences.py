@@ -284,8 +284,9 @@ def _trim_offsets(piece: str) -> tuple[int, int]:
     if marker and marker.end() < len(piece):
         lead = marker.end()
     m = _DATELINE_AGENCY.match(piece, lead) or _DATELINE.match(piece, lead)
-    if m and m.end() < len(piece) and _dateline_ok(piece, m):
-        lead = m.end()
+    if m and _dateline_ok(piece, m):
+        # a dateline pysbd split off on its own ("(CNN) The …" → "(CNN)") is no sentence
+        lead = m.end() if m.end() < len(piece.rstrip()) else len(piece)
     trail = len(piece) - len(piece.rstrip())
     return lead, trail
 
