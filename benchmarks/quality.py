@@ -47,9 +47,39 @@ SMOLLM2_NEW_TOKENS = {1: 48, 3: 96}  # by bullet count
 
 
 #: Text forms an article can be scored in (`--form`): the ranker's gain must not depend on it.
-FORMS = ("as-is", "lower", "lower-tokenised")
+FORMS = ("as-is", "lower", "lower-tokenised", "recased")
 _PTB_PUNCT = re.compile(r"""([%;:!?()\[\]"“”]|(?<!\d)[.,]|[.,](?!\d))""")
 _PTB_CLITIC = re.compile(r"(?<=\w)(n't|'s|'re|'ve|'ll|'d|'m)\b")
+# Undoing cnndm_dev's PTB tokenisation ("recased" form).
+_PTB_CLITIC_SPACED = re.compile(r"(?<=\w) (n't|'s|'re|'ve|'ll|'d|'m)\b")
+_PTB_SPACE_BEFORE = re.compile(r" ([.,;:!?%)\]])")
+_PTB_SPACE_AFTER = re.compile(r"([(\[$£]) ")
+_PTB_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
+_PTB_QUOTE = re.compile(r' ?" ?')
+_SENTENCE_START = re.compile(r"(^|[.!?][\"')\]]? |\([A-Z. ]+\) (?:-- )?)([\"'(]?)([a-z])")
+_LONE_I = re.compile(r"\bi\b(?=(?: |'m|'ve|'d|'ll))")
+_OUTLET_TAG = re.compile(r"\((cnn|ap|ew\.com|cnn student news)\)")
+
+
+def recased(line: str) -> str:
+    """A lower-cased, PTB-tokenised line of cnndm_dev as raw text might read: tokens joined
+    ("do n't" → "don't", "word , word" → "word, word", quote marks on their words), the first
+    letter of each sentence and a lone "i" capitalised, "( cnn )" → "(CNN)". Names stay
+    lower-case (nothing here knows them); the point is the sentence splitter's view of the
+    text: real pages are not tokenised, and pysbd splits raw text on its own rules."""
+    line = _PTB_CLITIC_SPACED.sub(r"\1", line)
+    line = _PTB_HYPHEN.sub("-", line)
+    line = _PTB_SPACE_BEFORE.sub(r"\1", line)
+    line = _PTB_SPACE_AFTER.sub(r"\1", line)
+    parts = _PTB_QUOTE.split(line)
+    line = parts[0]
+    for i, part in enumerate(parts[1:]):  # odd marks open a quotation, even ones close it
+        line += (' "' if i % 2 == 0 else '" ') + part
+    line = " ".join(line.replace('" ', '" ', 1).split())
+    line = re.sub(r'" ([.,;:!?])', r'"\1', line)
+    line = _OUTLET_TAG.sub(lambda m: f"({m.group(1).upper()})", line)
+    line = _LONE_I.sub("I", line)
+    return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2) + m.group(3).upper(), line)
 
 
 def as_form(text: str, form: str) -> str:
@@ -57,6 +87,8 @@ def as_form(text: str, form: str) -> str:
     cnndm_dev's articles are (`do n't`, `( cnn )`, ` . ` between sentences), line by line."""
     if form == "as-is":
         return text
+    if form == "recased":
+        return "\n".join(recased(line) for line in text.split("\n"))
     lines = text.lower().split("\n")
     if form == "lower-tokenised":
         spaced = (_PTB_CLITIC.sub(r" \1", _PTB_PUNCT.sub(r" \1 ", line)) for line in lines)
@@ -304,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="bullets per summary for every data set (default: 3 CNN/DM, 1 XSum)")
     parser.add_argument(
         "--form", choices=FORMS, default="as-is",
-        help="score the articles lower-cased, or lower-cased and tokenised (references as-is)",
+        help="score the articles lower-cased, or lower-cased and tokenised, or (CNN/DM) "
+             "detokenised with sentence capitals (references as-is)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
