@@ -1,7 +1,7 @@
 """Undo UTF-8 text that was decoded as Windows-1252: "Â£1m" → "£1m", "itâ€™s" → "it's".
 
 A page served with the wrong charset, or text pasted from one, arrives with each non-ASCII
-character as two or three Latin-1 look-alikes (60 of the 688 XSum dev articles hold "Â£" or
+character as two or three Latin-1 look-alikes (63 of the 688 XSum dev articles hold "Â£" or
 "â‚¬"). A chat bullet should show the character the writer typed. Only runs that re-encode
 to valid UTF-8 *and* decode to a character news text plausibly holds (Latin, Greek,
 Cyrillic, punctuation, currency) are replaced, so legitimate text such as German "groß“"
