@@ -75,7 +75,7 @@ def recased(line: str) -> str:
     line = parts[0]
     for i, part in enumerate(parts[1:]):  # odd marks open a quotation, even ones close it
         line += (' "' if i % 2 == 0 else '" ') + part
-    line = " ".join(line.replace('" ', '" ', 1).split())
+    line = " ".join(line.split())
     line = re.sub(r'" ([.,;:!?])', r'"\1', line)
     line = _OUTLET_TAG.sub(lambda m: f"({m.group(1).upper()})", line)
     line = _LONE_I.sub("I", line)

@@ -90,7 +90,8 @@ GLUED_FURNITURE = re.compile(
       | more\s+on\s+this\s+and\s+other\s+(?:[\w'’-]+\s+){{0,3}}stories
         (?:\s+from\s+[^.!?\n]{{1,40}}\.)?
       | (?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+)?last\s+updated\s+at\s+\d{{1,2}}[:.]\d{{2}}
-        (?:\s*(?-i:BST|GMT|UTC|CEST|CET|[ECMP][SD]T))?\.?
+        (?:\s*(?-i:AM|PM))?(?:\s*(?-i:BST|GMT|UTC|CEST|CET|[ECMP][SD]T))?
+        (?:\s+on\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}})?(?:\s?\.)?
       # Daily Mail's header as scraped pages join its parts: "By . Jane Doe . PUBLISHED: .
       # 14:11 EST, 25 October 2013 . | . UPDATED: . 15:36 EST, 25 October 2013 .", "By . Jane
       # Doe . Last updated at 4:41 PM on 14th February 2012 .", or only "By . Jane Doe ." at

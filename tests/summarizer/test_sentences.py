@@ -58,6 +58,7 @@ def test_a_daily_mail_header_joined_into_the_story_line_is_dropped():
         "15:36 EST, 25 October 2013 . ",
         "PUBLISHED: . 12:54 EST, 1 March 2013 . | . UPDATED: . 13:01 EST, 1 March 2013 . ",
         "By . Sam Webb . Last updated at 4:41 PM on 14th February 2012 . ",
+        "Last updated at 4:41 PM on 14th February 2012 . ",
         "By . Sam Webb and Tom Lee for MailOnline . ",
     ):
         text = header + "A ferry sank off Lagos on Monday. Nine were rescued."
