@@ -1,12 +1,13 @@
 """Make a chosen sentence read well as a chat bullet without changing what it says.
 
 Every edit here either restores the text's normal form (tokenised spacing, mis-decoded
-characters such as "Â£", a dangling quote mark, a leftover dateline, a missing final stop)
-or drops a part whose removal cannot change the meaning of what is left: a pronoun-only
-attribution after a quotation (", he said"), a pointer to a photo the reader cannot see
-("(right)", ", pictured in 2007,"), a leading "But" or "However," that links to a sentence the
-list may not show, a parenthetical aside, a trailing non-restrictive clause or everything
-after a semicolon. Sentences are never cut mid-clause and never get an ellipsis.
+characters such as "Â£", a typewriter " -- " dash, a dangling quote mark, a leftover
+dateline, a missing final stop) or drops a part whose removal cannot change the meaning of
+what is left: a pronoun-only attribution after a quotation (", he said"), a pointer to a photo
+the reader cannot see ("(right)", ", pictured in 2007,"), a leading "But" or "However," that
+links to a sentence the list may not show, a parenthetical aside, a trailing non-restrictive
+clause or everything after a semicolon. Sentences are never cut mid-clause and never get an
+ellipsis.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ _TOKENISED_CLITIC = re.compile(
 )
 _TOKENISED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 _TOKENISED_DASH = re.compile(r"\s*--\s*")
+# A typewriter dash in raw text ("online activity -- blogs, youtube channels -- have …").
+_SPACED_DOUBLE_HYPHEN = re.compile(r"\s+--\s+")
 # What the splitter trims off a sentence can still open a model's output or a pasted bullet.
 _LEADING_DATELINE = re.compile(
     rf"^\s*(?:[\w .,'’/-]{{0,60}}?\s*)?\(\s*(?:{AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*"
@@ -73,6 +76,7 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     tokenised = bool(re.search(r"\s[.,;:!?](?:\s|$)|\s(?:n't|'s)\b", text))
     if tokenised:
         text = _detokenise(text)
+    text = _SPACED_DOUBLE_HYPHEN.sub(" — ", text)
     text = _LEADING_DATELINE.sub("", text, count=1)
     text = _LEADING_JUNK.sub("", text)
     text = _drop_pronoun_attribution(text)

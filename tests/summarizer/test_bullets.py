@@ -26,6 +26,15 @@ def test_cased_raw_text_is_left_alone():
     assert clean_bullet("iPhone sales fell in May.") == "iPhone sales fell in May."
 
 
+def test_a_typewriter_dash_in_raw_text_becomes_a_dash():
+    raw = "Online activity -- blogs and video channels -- has emerged as the alternative."
+    assert clean_bullet(raw) == (
+        "Online activity — blogs and video channels — has emerged as the alternative."
+    )
+    flag = "Run it with --verbose to see more."  # a command-line flag is not a dash
+    assert clean_bullet(flag) == flag
+
+
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
