@@ -50,8 +50,8 @@ def decode_body(body: bytes, declared: str | None, *, html: bool) -> tuple[str, 
         codec = _codec(label)
         if codec is None:
             continue
-        if codec == "cp1252" and _is_utf8_beyond_ascii(body):
-            return body.decode("utf-8"), "utf-8"
+        if codec == "cp1252" and (text := _utf8_beyond_ascii(body)) is not None:
+            return text, "utf-8"
         try:
             return body.decode(codec, errors="replace"), codec
         except (LookupError, UnicodeError, ValueError):
@@ -59,14 +59,14 @@ def decode_body(body: bytes, declared: str | None, *, html: bool) -> tuple[str, 
     return body.decode("utf-8", errors="replace"), "utf-8"
 
 
-def _is_utf8_beyond_ascii(body: bytes) -> bool:
+def _utf8_beyond_ascii(body: bytes) -> str | None:
+    """The body as UTF-8 text if it is valid UTF-8 with non-ASCII characters, else None."""
     if body.isascii():
-        return False
+        return None
     try:
-        body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _codec(label: str | None) -> str | None:

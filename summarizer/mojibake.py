@@ -47,8 +47,6 @@ _PLAUSIBLE = re.compile(
 
 def repair_mojibake(text: str) -> str:
     """`text` with every Windows-1252-decoded UTF-8 run turned back into its characters."""
-    if not _MOJIBAKE.search(text):
-        return text
     return _MOJIBAKE.sub(_repaired, text)
 
 
