@@ -31,7 +31,7 @@ from dataclasses import replace
 
 from common import DATASETS, Article, load_articles, rouge
 
-from summarizer.bullets import clean_bullet
+from summarizer.bullets import clean_bullet, detokenise
 from summarizer.language import detect_language
 from summarizer.sentences import clean_text, split_sentences
 
@@ -50,33 +50,20 @@ SMOLLM2_NEW_TOKENS = {1: 48, 3: 96}  # by bullet count
 FORMS = ("as-is", "lower", "lower-tokenised", "recased")
 _PTB_PUNCT = re.compile(r"""([%;:!?()\[\]"“”]|(?<!\d)[.,]|[.,](?!\d))""")
 _PTB_CLITIC = re.compile(r"(?<=\w)(n't|'s|'re|'ve|'ll|'d|'m)\b")
-# Undoing cnndm_dev's PTB tokenisation ("recased" form).
-_PTB_CLITIC_SPACED = re.compile(r"(?<=\w) (n't|'s|'re|'ve|'ll|'d|'m)\b")
-_PTB_SPACE_BEFORE = re.compile(r" ([.,;:!?%)\]])")
-_PTB_SPACE_AFTER = re.compile(r"([(\[$£]) ")
-_PTB_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
-_PTB_QUOTE = re.compile(r' ?" ?')
-_SENTENCE_START = re.compile(r"(^|[.!?][\"')\]]? |\([A-Z. ]+\) (?:-- )?)([\"'(]?)([a-z])")
-_LONE_I = re.compile(r"\bi\b(?=(?: |'m|'ve|'d|'ll))")
+# Raw-like casing of cnndm_dev's lower-cased text ("recased" form).
+_SENTENCE_START = re.compile(r"(^|[.!?][\"')\]]? |\([A-Z. ]+\) (?:[—-]+ )?)([\"'(]?)([a-z])")
+_LONE_I = re.compile(r"\bi\b(?= |['’](?:m|ve|d|ll)\b)")
 _OUTLET_TAG = re.compile(r"\((cnn|ap|ew\.com|cnn student news)\)")
 
 
 def recased(line: str) -> str:
-    """A lower-cased, PTB-tokenised line of cnndm_dev as raw text might read: tokens joined
-    ("do n't" → "don't", "word , word" → "word, word", quote marks on their words), the first
-    letter of each sentence and a lone "i" capitalised, "( cnn )" → "(CNN)". Names stay
-    lower-case (nothing here knows them); the point is the sentence splitter's view of the
-    text: real pages are not tokenised, and pysbd splits raw text on its own rules."""
-    line = _PTB_CLITIC_SPACED.sub(r"\1", line)
-    line = _PTB_HYPHEN.sub("-", line)
-    line = _PTB_SPACE_BEFORE.sub(r"\1", line)
-    line = _PTB_SPACE_AFTER.sub(r"\1", line)
-    parts = _PTB_QUOTE.split(line)
-    line = parts[0]
-    for i, part in enumerate(parts[1:]):  # odd marks open a quotation, even ones close it
-        line += (' "' if i % 2 == 0 else '" ') + part
-    line = " ".join(line.split())
-    line = re.sub(r'" ([.,;:!?])', r'"\1', line)
+    """A lower-cased, PTB-tokenised line of cnndm_dev as raw text might read: detokenised by
+    newsbot's own `detokenise` ("do n't" → "don't", "word , word" → "word, word", quote marks
+    on their words), the first letter of each sentence and a lone "i" capitalised, "( cnn )" →
+    "(CNN)". Names stay lower-case (nothing here knows them); the point is the sentence
+    splitter's view of the text: real pages are not tokenised, and pysbd splits raw text on
+    its own rules."""
+    line = " ".join(detokenise(line).split())
     line = _OUTLET_TAG.sub(lambda m: f"({m.group(1).upper()})", line)
     line = _LONE_I.sub("I", line)
     return _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2) + m.group(3).upper(), line)

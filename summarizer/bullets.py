@@ -75,7 +75,7 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     text = repair_mojibake(" ".join(text.split()))
     tokenised = bool(re.search(r"\s[.,;:!?](?:\s|$)|\s(?:n't|'s)\b", text))
     if tokenised:
-        text = _detokenise(text)
+        text = detokenise(text)
     text = _SPACED_DOUBLE_HYPHEN.sub(" — ", text)
     text = _LEADING_DATELINE.sub("", text, count=1)
     text = _LEADING_JUNK.sub("", text)
@@ -95,8 +95,12 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     return text
 
 
-def _detokenise(text: str) -> str:
-    """Undo PTB-style tokenisation: "do n't" → "don't", "word , word" → "word, word"."""
+def detokenise(text: str) -> str:
+    """Undo PTB-style tokenisation: "do n't" → "don't", "word , word" → "word, word".
+
+    Public because `benchmarks/quality.py` turns tokenised CNN/DM text back into raw-like
+    text with it (`--form recased`).
+    """
     text = _TOKENISED_CLITIC.sub(r"\1", text)
     text = _TOKENISED_DASH.sub(" — ", text)
     text = _TOKENISED_HYPHEN.sub("-", text)
