@@ -3,7 +3,9 @@
 Scores the evaluation part of ../shared/data/cnndm_dev.jsonl (3 bullets; CNN and Daily Mail
 articles reported separately and together) and ../shared/data/xsum_dev.jsonl (1 bullet).
 The train/eval split is fixed by article id (see benchmarks/common.py): the learned ranker is
-trained on the train part only. Prints a markdown table and the command that reproduces it.
+trained on the train part only. Prints a markdown table, each system's gain over Lead-k with
+a 95 % paired bootstrap interval (is a miss or a win larger than the data can tell?), and the
+command that reproduces it.
 
     HF_HUB_OFFLINE=1 python benchmarks/quality.py [--limit N] [--split eval|all]
         [--backends lead,textrank,lexrank,centrality,learned-mmr,learned,learned-minilm]
@@ -29,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 
-from common import DATASETS, Article, load_articles, rouge
+from common import DATASETS, Article, load_articles, paired_gain, rouge
 
 from summarizer.bullets import clean_bullet, detokenise
 from summarizer.language import detect_language
@@ -284,10 +286,11 @@ def evaluate(
                 n = len(values)
                 mean = [sum(v[i] for v in values) / n for i in range(4)]
                 rows.append({
-                    "dataset": dataset, "group": group, "n": n, "k": k,
+                    "dataset": dataset, "group": group, "n": n, "k": k, "backend": backend,
                     "system": LABELS[backend].format(k=k),
                     "r1": mean[0], "r2": mean[1], "rlsum": mean[2], "words": mean[3],
                     "rate": len(texts) / seconds,
+                    "per_article": values,  # same article order for every backend
                 })
             print(f"  done {dataset} {backend} in {seconds:.1f}s", file=sys.stderr)
     return rows
@@ -297,9 +300,15 @@ def _group_order(group: str) -> int:
     return {"all": 0, "cnn": 1, "dailymail": 2, "bbc": 3}.get(group, 9)
 
 
+GROUP_NAMES = {"all": "CNN/DM all", "cnn": "CNN/DM: CNN", "dailymail": "CNN/DM: Daily Mail",
+               "bbc": "XSum (BBC)"}
+#: Issue 7's targets, gain over Lead-k in R-1 / R-2 / R-Lsum (None: no target), at each data
+#: set's own bullet count.
+TARGETS = {("cnndm", "all"): (1.5, 1.0, 1.5), ("xsum", "bbc"): (3.0, None, None)}
+
+
 def markdown(rows: list[dict]) -> str:
-    names = {"all": "CNN/DM all", "cnn": "CNN/DM: CNN", "dailymail": "CNN/DM: Daily Mail",
-             "bbc": "XSum (BBC)"}
+    names = GROUP_NAMES
     lines = [
         "| data (articles, bullets) | system | R-1 | R-2 | R-Lsum | words/bullet | articles/s |",
         "|---|---|---:|---:|---:|---:|---:|",
@@ -311,6 +320,49 @@ def markdown(rows: list[dict]) -> str:
             f"{r['r2']:.2f} | {r['rlsum']:.2f} | {r['words']:.1f} | {r['rate']:.1f} |"
         )
     return "\n".join(lines)
+
+
+def gains_markdown(rows: list[dict]) -> str:
+    """Each system's gain over Lead-k on the same articles, with a 95 % paired bootstrap
+    interval, and the issue's targets where they apply ("" when Lead-k was not run)."""
+    lead = {(r["dataset"], r["group"]): r for r in rows if r["backend"] == "lead"}
+    lines = [
+        "| data (articles, bullets) | system | R-1 gain | R-2 gain | R-Lsum gain | target |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for r in sorted(rows, key=lambda r: (r["dataset"], _group_order(r["group"]))):
+        base = lead.get((r["dataset"], r["group"]))
+        if base is None or r is base:
+            continue
+        gains = [
+            paired_gain([v[m] for v in r["per_article"]], [v[m] for v in base["per_article"]])
+            for m in range(3)
+        ]
+        targets = TARGETS.get((r["dataset"], r["group"]))
+        if r["k"] != DATASETS[r["dataset"]][1]:
+            targets = None  # the targets are set at the data set's own bullet count
+        verdicts = [
+            _verdict(gain, target)
+            for gain, target in zip(gains, targets or (None,) * 3, strict=True)
+            if target is not None
+        ]
+        cells = " | ".join(f"{g:+.2f} [{lo:+.2f}, {hi:+.2f}]" for g, lo, hi in gains)
+        lines.append(
+            f"| {GROUP_NAMES[r['group']]} ({r['n']}, {r['k']}) | {r['system']} | {cells} | "
+            f"{'; '.join(verdicts)} |"
+        )
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def _verdict(gain: tuple[float, float, float], target: float) -> str:
+    mean, low, high = gain
+    if low >= target:
+        return f"+{target} met, interval above it"
+    if mean >= target:
+        return f"+{target} met, interval holds it"
+    if high >= target:
+        return f"+{target} not met, interval holds it"
+    return f"+{target} not met, interval below it"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,6 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = evaluate(articles, backends, args.bullets)
     print(markdown(rows))
     print()
+    gains = gains_markdown(rows)
+    if gains:
+        print("Gain over Lead-k on the same articles, 95 % paired bootstrap interval "
+              "(2,000 resamples of the articles, seed 0):")
+        print()
+        print(gains)
+        print()
     for (name, k), stats in ABSTRACTIVE_STATS.items():
         print(f"{name}, {k} bullet(s): {json.dumps(stats)}")
     print("command: HF_HUB_OFFLINE=1 python benchmarks/quality.py " + " ".join(
