@@ -342,8 +342,10 @@ def gains_markdown(rows: list[dict]) -> str:
         if r["k"] != DATASETS[r["dataset"]][1]:
             targets = None  # the targets are set at the data set's own bullet count
         verdicts = [
-            _verdict(gain, target)
-            for gain, target in zip(gains, targets or (None,) * 3, strict=True)
+            f"{metric} {_verdict(gain, target)}"
+            for metric, gain, target in zip(
+                ("R-1", "R-2", "R-Lsum"), gains, targets or (None,) * 3, strict=True
+            )
             if target is not None
         ]
         cells = " | ".join(f"{g:+.2f} [{lo:+.2f}, {hi:+.2f}]" for g, lo, hi in gains)
@@ -355,14 +357,11 @@ def gains_markdown(rows: list[dict]) -> str:
 
 
 def _verdict(gain: tuple[float, float, float], target: float) -> str:
+    """Met or not by the mean gain; where the interval lies says whether the data could tell."""
     mean, low, high = gain
-    if low >= target:
-        return f"+{target} met, interval above it"
-    if mean >= target:
-        return f"+{target} met, interval holds it"
-    if high >= target:
-        return f"+{target} not met, interval holds it"
-    return f"+{target} not met, interval below it"
+    met = "met" if mean >= target else "not met"
+    where = "above" if low >= target else "below" if high < target else "holds"
+    return f"≥ +{target} {met} (interval {where} it)"
 
 
 def main(argv: list[str] | None = None) -> int:
