@@ -31,7 +31,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 
-from common import DATASETS, Article, load_articles, paired_gain, rouge
+from common import (
+    BOOTSTRAP_RESAMPLES,
+    DATASETS,
+    Article,
+    load_articles,
+    paired_gain,
+    rouge,
+)
 
 from summarizer.bullets import clean_bullet, detokenise
 from summarizer.language import detect_language
@@ -308,7 +315,6 @@ TARGETS = {("cnndm", "all"): (1.5, 1.0, 1.5), ("xsum", "bbc"): (3.0, None, None)
 
 
 def markdown(rows: list[dict]) -> str:
-    names = GROUP_NAMES
     lines = [
         "| data (articles, bullets) | system | R-1 | R-2 | R-Lsum | words/bullet | articles/s |",
         "|---|---|---:|---:|---:|---:|---:|",
@@ -316,7 +322,7 @@ def markdown(rows: list[dict]) -> str:
     rows = sorted(rows, key=lambda r: (r["dataset"], _group_order(r["group"])))
     for r in rows:
         lines.append(
-            f"| {names[r['group']]} ({r['n']}, {r['k']}) | {r['system']} | {r['r1']:.2f} | "
+            f"| {GROUP_NAMES[r['group']]} ({r['n']}, {r['k']}) | {r['system']} | {r['r1']:.2f} | "
             f"{r['r2']:.2f} | {r['rlsum']:.2f} | {r['words']:.1f} | {r['rate']:.1f} |"
         )
     return "\n".join(lines)
@@ -389,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     gains = gains_markdown(rows)
     if gains:
         print("Gain over Lead-k on the same articles, 95 % paired bootstrap interval "
-              "(2,000 resamples of the articles, seed 0):")
+              f"({BOOTSTRAP_RESAMPLES:,} resamples of the articles, seed 0):")
         print()
         print(gains)
         print()
