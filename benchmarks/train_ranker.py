@@ -31,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from common import DATASETS, ROOT, cached_embeddings, load_articles
+from common import DATASETS, ROOT, cached_embeddings, load_articles, paired_gain
 from scipy.optimize import minimize
 
 from summarizer.bullets import clean_bullet
@@ -332,8 +332,12 @@ def spec_for(w: np.ndarray, mean, std, use_embeddings: bool, meta: dict) -> dict
     return spec
 
 
-def validate(docs: list[Doc], spec: dict, use_sets: bool = True) -> dict[str, float]:
-    """Mean ROUGE-1/2 on held-out train articles, selecting as the summarizer does."""
+def validate(docs: list[Doc], spec: dict, use_sets: bool = True,
+             per_article: dict[str, list] | None = None) -> dict[str, float]:
+    """Mean ROUGE-1/2 on held-out train articles, selecting as the summarizer does.
+
+    With `per_article`, each article's (R-1, R-2, Lead R-1, Lead R-2) is appended there under
+    its data set, so folds can be pooled for an interval."""
     scorer = LinearScorer(spec)
     set_scorer = scorer.set_scorer if use_sets else None
     out: dict[str, list] = {}
@@ -349,6 +353,8 @@ def validate(docs: list[Doc], spec: dict, use_sets: bool = True) -> dict[str, fl
                 for t in rouge_tokens(d.sentences[i])]
         out.setdefault(d.dataset, []).append(
             (*fast_rouge12(pred, d.ref_tokens), *fast_rouge12(lead, d.ref_tokens)))
+        if per_article is not None:
+            per_article.setdefault(d.dataset, []).append(out[d.dataset][-1])
         if d.dataset == "cnndm":
             ledes.append(0 in chosen)
             if len(d.sentences) <= SHORT_ARTICLE:
@@ -539,6 +545,7 @@ def cross_validate_sets(docs: list[Doc]) -> None:
     }
     by_doc = {d.id: d for d in docs}
     results: dict[str, list[dict[str, float]]] = {}
+    shipped_articles: dict[str, list] = {}  # the shipped row's out-of-fold articles, pooled
     for f in range(5):
         fit = [d for d in docs if fold[d.id] != f and (d.dataset == "xsum" or d.id in sample)]
         mean, std = _design(fit, False)
@@ -567,11 +574,21 @@ def cross_validate_sets(docs: list[Doc]) -> None:
             ("T=0.5, with word-pair features", 0.5, SET_FEATURES),
         ):
             weights = fit_sets(single, temperature, features=features)
+            pooled_here = shipped_articles if temperature == SET_TEMPERATURE and (
+                features == SINGLE_SET_FEATURES) else None
             results.setdefault(f"+ one-bullet weights, {label}", []).append(
-                validate(val, {**spec, "subset": {**subset, "single": weights}}))
+                validate(val, {**spec, "subset": {**subset, "single": weights}},
+                         per_article=pooled_here))
     for name, folds in results.items():
         _report(f"5-fold CV sets, {name}",
                 {k: float(np.mean([m[k] for m in folds])) for k in folds[0]})
+    # The rows above average the five folds' means; this pools their articles.
+    for dataset, values in shipped_articles.items():
+        for metric, (ours, lead) in (("R-1", (0, 2)), ("R-2", (1, 3))):
+            gain, low, high = paired_gain([100 * v[ours] for v in values],
+                                          [100 * v[lead] for v in values])
+            print(f"shipped, out of fold, pooled: {dataset} ({len(values)} articles) {metric} "
+                  f"gain over Lead-k {gain:+.2f} [95 %: {low:+.2f}, {high:+.2f}]")
 
 
 def main(argv: list[str] | None = None) -> int:
