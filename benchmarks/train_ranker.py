@@ -588,7 +588,8 @@ def cross_validate_sets(docs: list[Doc]) -> None:
             gain, low, high = paired_gain([100 * v[ours] for v in values],
                                           [100 * v[lead] for v in values])
             print(f"shipped, out of fold, pooled: {dataset} ({len(values)} articles) {metric} "
-                  f"gain over Lead-k {gain:+.2f} [95 %: {low:+.2f}, {high:+.2f}]")
+                  f"gain over Lead-k {gain:+.2f} [95 %: {low:+.2f}, {high:+.2f}]",
+                  file=sys.stderr)  # with the rows above
 
 
 def main(argv: list[str] | None = None) -> int:
