@@ -73,10 +73,16 @@ def candidate_sets(
     With `texts`, a set may not bring in a sentence that leans on the one before it ("such a
     study", "They said …") without that one, unless MMR picked it too: such a bullet is
     short and on topic, so the set scorer likes it, but alone it does not make sense.
+    MMR's pick is no exception for a sentence that opens on a person it does not name
+    ("She had attributed her longevity …"): such a sentence comes into a set only with the
+    one before it, and MMR's set without that one is dropped while two other sets are left.
     """
     lede = 0 in mmr_choice and k > 1
     sentences = sorted({*pool, 0}) if lede else sorted(pool)
-    leaning = {i for i in sentences if texts and needs_previous(texts[i]) and i not in mmr_choice}
+    leaning = {
+        i for i in sentences
+        if texts and (needs_previous(texts[i]) and i not in mmr_choice or names_nobody(texts[i]))
+    }
     sets = {
         c
         for c in combinations(sentences, k)
@@ -84,7 +90,11 @@ def candidate_sets(
         and not any(i in leaning and i - 1 not in c for i in c)
         and not any(is_duplicate(a, b) for a, b in combinations(c, 2))
     }
-    sets.add(tuple(sorted(mmr_choice)))
+    mmr = tuple(sorted(mmr_choice))
+    sets.add(mmr)
+    orphan = any(texts and names_nobody(texts[i]) and i - 1 not in mmr for i in mmr)
+    if orphan and len(sets) > 2:
+        sets.discard(mmr)
     return sorted(sets)
 
 
@@ -100,6 +110,20 @@ _LEANS_BACK = re.compile(
 def needs_previous(text: str) -> bool:
     """True for a sentence that refers back ("It said …", "… such a study …")."""
     return bool(_LEANS_BACK.search(text))
+
+
+#: An English opening whose subject is a person the sentence does not name ("He said …",
+#: "But her lawyers …"); "It" and "This" often open a story by themselves, these do not.
+_PERSONAL_OPENING = re.compile(
+    r"^[\"“'‘(]?(?:(?:but|and|so|yet)\s+|(?:however|meanwhile),\s+)?"
+    r"(?:he|she|they|his|her|their|him|them)\b",
+    re.IGNORECASE,
+)
+
+
+def names_nobody(text: str) -> bool:
+    """True for a sentence that opens on a person it does not name ("She had attributed …")."""
+    return bool(_PERSONAL_OPENING.match(text))
 
 
 def set_features(

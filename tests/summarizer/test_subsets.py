@@ -14,6 +14,7 @@ from summarizer.subsets import (
     SetScorer,
     candidate_pool,
     candidate_sets,
+    names_nobody,
     needs_previous,
     set_features,
 )
@@ -93,6 +94,48 @@ def test_a_set_brings_in_a_leaning_sentence_only_with_its_predecessor():
     assert (2, 3) not in sets
     # ... unless MMR picked it itself
     assert (2, 3) in candidate_sets([1, 2, 3], 2, [2, 3], never, texts)
+
+
+@pytest.mark.parametrize(
+    "text, orphan",
+    [
+        ("She had attributed her longevity to a diet of eggs.", True),
+        ("He has made 700 appearances for the club.", True),
+        ("But their lawyers said the ruling would be appealed.", True),
+        ("However, his plan was rejected.", True),
+        ('"They will pay for this," she said.', True),
+        ("Theresa May said the talks would go on.", False),  # "he" inside a word
+        ("Hertfordshire Police said the road was closed.", False),
+        ("It was the third strike this year.", False),  # "It" can open a story
+        ("This stunning photograph shows the owl at the moment it struck.", False),
+        ("Sie hatte ihr langes Leben ihren Genen zugeschrieben.", False),
+    ],
+)
+def test_a_sentence_opening_on_an_unnamed_person_is_recognised(text, orphan):
+    assert names_nobody(text) is orphan
+
+
+def test_mmr_pick_opening_on_an_unnamed_person_is_not_a_candidate():
+    never = lambda a, b: False  # noqa: E731
+    texts = [
+        "Emma Morano, the world's oldest person, has died in Italy at 117.",
+        "She was born in the Piedmont region in 1899.",
+        "She had attributed her longevity to a diet of raw eggs.",
+        "Her doctor said she had died peacefully at home.",
+        "Italy's president paid tribute to her.",
+        "The mayor of Verbania declared a day of mourning.",
+        "Tributes poured in from across Piedmont.",
+    ]
+    # one bullet: MMR's "She had …" pick goes, the other pooled sentences stay
+    assert candidate_sets([2, 0, 4], 1, [2], never, texts) == [(0,), (4,)]
+    # ... but not when it would leave the set scorer a single choice
+    assert candidate_sets([2, 0], 1, [2], never, texts) == [(0,), (2,)]
+    # three bullets: "She had …" lacks the sentence before it, so MMR's set goes, and no
+    # other set takes either pronoun opening without its predecessor
+    sets = candidate_sets([0, 2, 3, 4, 5, 6], 3, [0, 2, 3], never, texts)
+    assert sets == [(0, 4, 5), (0, 4, 6), (0, 5, 6)]
+    # ... while a set that holds the sentence before each pronoun opening stays
+    assert (0, 1, 2) in candidate_sets([0, 1, 2, 4, 5, 6], 3, [0, 1, 2], never, texts)
 
 
 def test_set_features_measure_coverage_length_and_repetition():
