@@ -79,9 +79,10 @@ def candidate_sets(
     """
     lede = 0 in mmr_choice and k > 1
     sentences = sorted({*pool, 0}) if lede else sorted(pool)
-    leaning = {
-        i for i in sentences
-        if texts and (needs_previous(texts[i]) and i not in mmr_choice or names_nobody(texts[i]))
+    mmr = tuple(sorted(mmr_choice))
+    unnamed = {i for i in {*sentences, *mmr} if texts and names_nobody(texts[i])}
+    leaning = unnamed | {
+        i for i in sentences if texts and needs_previous(texts[i]) and i not in mmr_choice
     }
     sets = {
         c
@@ -90,10 +91,8 @@ def candidate_sets(
         and not any(i in leaning and i - 1 not in c for i in c)
         and not any(is_duplicate(a, b) for a, b in combinations(c, 2))
     }
-    mmr = tuple(sorted(mmr_choice))
     sets.add(mmr)
-    orphan = any(texts and names_nobody(texts[i]) and i - 1 not in mmr for i in mmr)
-    if orphan and len(sets) > 2:
+    if len(sets) > 2 and any(i in unnamed and i - 1 not in mmr for i in mmr):
         sets.discard(mmr)
     return sorted(sets)
 
