@@ -109,6 +109,15 @@ def test_a_set_brings_in_a_leaning_sentence_only_with_its_predecessor():
         ("It was the third strike this year.", False),  # "It" can open a story
         ("This stunning photograph shows the owl at the moment it struck.", False),
         ("Sie hatte ihr langes Leben ihren Genen zugeschrieben.", False),
+        # an age or a stage of life in place of the name
+        ("The 23-year-old earned Britain's second medal of the championships.", True),
+        ("the 34 - year - old full back , who has 100 caps , was led away .", True),
+        ("But the three-year-old girl was found safe.", True),
+        ("The teenager was taken to hospital.", True),
+        ("The 19-year-olds were released on bail.", True),
+        ("The 2016-17 season ended in May.", False),
+        ("The teenage market is worth billions.", False),
+        ("Ryan, 23, earned Britain's second medal.", False),
     ],
 )
 def test_a_sentence_opening_on_an_unnamed_person_is_recognised(text, orphan):
@@ -136,6 +145,20 @@ def test_mmr_pick_opening_on_an_unnamed_person_is_not_a_candidate():
     assert sets == [(0, 4, 5), (0, 4, 6), (0, 5, 6)]
     # ... while a set that holds the sentence before each pronoun opening stays
     assert (0, 1, 2) in candidate_sets([0, 1, 2, 4, 5, 6], 3, [0, 1, 2], never, texts)
+
+
+def test_mmr_pick_opening_on_an_unnamed_age_is_not_a_candidate():
+    never = lambda a, b: False  # noqa: E731
+    texts = [
+        "Wolves winger Michal Zyro faces a year out with knee ligament damage.",
+        "The 23-year-old was hurt by a late challenge at MK Dons on Tuesday.",
+        "Zyro is the third Wolves player to suffer a serious knee injury this season.",
+        "The club said he would have surgery next week.",
+    ]
+    # alone, "The 23-year-old …" says nothing of who was hurt: not a one-bullet candidate
+    assert candidate_sets([1, 2, 0], 1, [1], never, texts) == [(0,), (2,)]
+    # ... and among two bullets only with the sentence that names him
+    assert candidate_sets([0, 1, 2], 2, [1, 2], never, texts) == [(0, 1), (0, 2)]
 
 
 def test_set_features_measure_coverage_length_and_repetition():
