@@ -26,6 +26,11 @@ def _unit(rows) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
+def never(a: int, b: int) -> bool:
+    """No two sentences are near-duplicates (candidate sets are then limited by the other rules)."""
+    return False
+
+
 def _spec_on(feature: str, weight: float = 1.0) -> dict:
     """Set weights that only look at one set feature."""
     weights = [weight if name == feature else 0.0 for name in SET_FEATURES]
@@ -52,7 +57,6 @@ def test_candidate_sets_skip_near_duplicates_and_keep_mmr_choice():
 
 
 def test_a_lede_mmr_picked_is_in_every_candidate_set():
-    never = lambda a, b: False  # noqa: E731
     assert candidate_sets([1, 0, 2, 3], 2, [0, 1], never) == [(0, 1), (0, 2), (0, 3)]
     # ... even when it is not among the best-scored sentences
     assert candidate_sets([1, 2, 3], 2, [2, 0], never) == [(0, 1), (0, 2), (0, 3)]
@@ -61,7 +65,6 @@ def test_a_lede_mmr_picked_is_in_every_candidate_set():
 
 
 def test_one_bullet_is_not_held_to_the_lede():
-    never = lambda a, b: False  # noqa: E731
     # MMR's one bullet is the lede, yet every pooled sentence stays a candidate on its own
     assert candidate_sets([0, 2, 1, 3], 1, [0], never) == [(0,), (1,), (2,), (3,)]
 
@@ -88,7 +91,6 @@ def test_a_sentence_leaning_on_the_one_before_is_recognised(text, leans):
 
 def test_a_set_brings_in_a_leaning_sentence_only_with_its_predecessor():
     texts = ["A.", "The board approved the plan.", "Such a study would take a year.", "D."]
-    never = lambda a, b: False  # noqa: E731
     sets = candidate_sets([1, 2, 3], 2, [1, 3], never, texts)
     assert (1, 2) in sets  # the sentence it leans on comes along
     assert (2, 3) not in sets
@@ -125,7 +127,6 @@ def test_a_sentence_opening_on_an_unnamed_person_is_recognised(text, orphan):
 
 
 def test_mmr_pick_opening_on_an_unnamed_person_is_not_a_candidate():
-    never = lambda a, b: False  # noqa: E731
     texts = [
         "Emma Morano, the world's oldest person, has died in Italy at 117.",
         "She was born in the Piedmont region in 1899.",
@@ -148,7 +149,6 @@ def test_mmr_pick_opening_on_an_unnamed_person_is_not_a_candidate():
 
 
 def test_mmr_pick_opening_on_an_unnamed_age_is_not_a_candidate():
-    never = lambda a, b: False  # noqa: E731
     texts = [
         "Wolves winger Michal Zyro faces a year out with knee ligament damage.",
         "The 23-year-old was hurt by a late challenge at MK Dons on Tuesday.",
