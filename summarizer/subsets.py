@@ -112,21 +112,25 @@ def needs_previous(text: str) -> bool:
 
 
 #: An English opening whose subject is a person the sentence does not name ("He said …",
-#: "But her lawyers …", "The 23-year-old earned …", "The teenager was …"); "It" and "This"
-#: often open a story by themselves, these do not. The age epithet also takes "the 40 -
-#: year - old" (tokenised text) and the odd thing ("the 100-year-old bridge"), which then
-#: only comes in with the sentence before it.
+#: "But her lawyers …", "The 23-year-old earned …", "The teenager was …", "The England
+#: international has …", "the former Newcastle boss …"); "It" and "This" often open a story
+#: by themselves, these do not. The epithets also take tokenised text ("the 40 - year -
+#: old") and the odd thing or body ("the 100-year-old bridge", "the Amnesty International
+#: report"), which then only comes in with the sentence before it.
 _PERSONAL_OPENING = re.compile(
-    r"^[\"“'‘(]?(?:(?:but|and|so|yet)\s+|(?:however|meanwhile),\s+)?"
-    r"(?:he|she|they|his|her|their|him|them"
-    r"|the\s+\w+\s*-\s*year\s*-\s*olds?|the\s+(?:teenagers?|youngsters?))\b",
+    r"^[\"“'‘(]?(?:(?:but|and|so|yet)\s+|(?:however|meanwhile),\s+)?(?:"
+    r"he|she|they|his|her|their|him|them"
+    r"|the\s+\w+\s*-\s*year\s*-\s*olds?|the\s+(?:teenagers?|youngsters?)"
+    r"|the\s+(?:former\s+)?(?:[\w-]+\s+){1,2}(?:international|striker|midfielder|defender"
+    r"|winger|goalkeeper|keeper|full\s*-?\s*back|centre\s*-?\s*back|boss|manager|coach|captain)"
+    r")\b",
     re.IGNORECASE,
 )
 
 
 def names_nobody(text: str) -> bool:
     """True for a sentence that opens on a person it does not name ("She had attributed …",
-    "The 23-year-old earned …")."""
+    "The 23-year-old earned …", "The England international has …")."""
     return bool(_PERSONAL_OPENING.match(text))
 
 

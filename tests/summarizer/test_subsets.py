@@ -120,6 +120,13 @@ def test_a_set_brings_in_a_leaning_sentence_only_with_its_predecessor():
         ("The 2016-17 season ended in May.", False),
         ("The teenage market is worth billions.", False),
         ("Ryan, 23, earned Britain's second medal.", False),
+        # a role in place of the name
+        ("The England international has managed just six goals this season.", True),
+        ("the former aston villa midfielder has kept di maria out of the side .", True),
+        ("The head coach has raised concerns about the players.", True),
+        ("Chelsea manager Jose Mourinho has raised concerns.", False),
+        ("The way forward is clear, the minister said.", False),
+        ("The International Monetary Fund cut its forecast.", False),
     ],
 )
 def test_a_sentence_opening_on_an_unnamed_person_is_recognised(text, orphan):
