@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 
 import pytest
 
 from bot.adapters import discord as adapter_mod
 from bot.adapters.discord import DiscordAdapter, client_class, make_intents, sync_commands
 from bot.adapters.discord_render import VOTE_DOWN_ID, VOTE_UP_ID
-from bot.config import CacheConfig, Config, DiscordConfig, FetchConfig, PolicyConfig
+from bot.config import CacheConfig, Config, DiscordConfig, FetchConfig, OpsConfig, PolicyConfig
 from bot.errors import ConfigError
 from bot.netguard import PRIVATE_ADDRESS_REFUSAL
 from bot.runtime import open_deps, run
@@ -50,9 +51,23 @@ def token(monkeypatch):
     monkeypatch.setenv("DISCORD_TOKEN", "fake-token-for-tests")
 
 
+@pytest.fixture
+def default_health_port_taken():
+    """Something else listens on the product's default health port, as on a busy machine."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("0.0.0.0", OpsConfig().health_port))
+            sock.listen()
+        except OSError:
+            pass  # already taken by someone else: the same situation
+        yield
+
+
 def make_config(pages: PageServer, api: fd.FakeDiscord, **policy) -> Config:
     policy.setdefault("channels", {f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}": "auto"})
     return Config(
+        ops=OpsConfig(health_port=0),  # no fixed port: the health server has tests of its own
         fetch=FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(pages.port,)),
         cache=CacheConfig(backend="memory"),
         policy=PolicyConfig(**policy),
@@ -105,7 +120,9 @@ def vote_ids(call: fd.Call) -> list[str]:
 # --- end to end: the acceptance test --------------------------------------------------------
 
 
-async def test_run_connects_to_fake_discord_and_answers_link_and_slash_command(pages, discord_api):
+async def test_run_connects_to_fake_discord_and_answers_link_and_slash_command(
+    pages, discord_api, default_health_port_taken
+):
     """`runtime.run` (what `newsbot run` calls) against the fake: message reply + /summarize."""
     config = make_config(pages, discord_api)
     stop = asyncio.Event()
@@ -418,7 +435,9 @@ async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages
     assert not discord_api.identify  # a sync never opens the gateway
 
 
-async def test_run_exits_non_zero_when_the_gateway_ends_for_good(pages, discord_api):
+async def test_run_exits_non_zero_when_the_gateway_ends_for_good(
+    pages, discord_api, default_health_port_taken
+):
     """A fatal gateway close (4004: token revoked) must end `newsbot run`, not leave it idle."""
     config = make_config(pages, discord_api)
     runner = asyncio.create_task(run(config, asyncio.Event(), summarizer=FakeSummarizer()))
