@@ -172,7 +172,7 @@ async def _bot(conn: Connection, settings: BotSettings) -> None:
     # like `newsbot run`: no summarizer passed in, so open_deps → build_summarizer, which puts
     # the backend behind the batching runner
     async with open_deps(bot_config(settings)) as deps:
-        adapter = SlackAdapter(deps, shutdown_grace=600)
+        adapter = SlackAdapter(deps.for_adapters, shutdown_grace=600)
         await adapter.start()
         try:
             runner = deps.service.summarizer

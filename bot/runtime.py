@@ -10,15 +10,17 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from bot.adapters.base import Adapter, AdapterDeps
 from bot.cache import open_cache
+from bot.chat import ChatWorkflow
+from bot.chat.policy import ChatPolicy
 from bot.config import Config, LogConfig
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
 from bot.logs import setup_logging
 from bot.observability import METRICS, ReadinessChecks, serve_health
-from bot.policy import ChatPolicy
 from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
 from bot.state import StateStore, open_state_store
@@ -77,20 +79,18 @@ async def open_service(
 
 @dataclass(frozen=True)
 class Deps:
-    """What every chat adapter gets: the core and the shared policy/state. Nothing else."""
+    """Everything one process runs on: the core, the shared state and the chat workflow."""
 
     config: Config
     service: SummaryService
-    policy: ChatPolicy
     state: StateStore
-    #: Adapters mark themselves connected here; /readyz reports it.
+    chat: ChatWorkflow
     readiness: ReadinessChecks = field(default_factory=ReadinessChecks)
 
-
-class Adapter(Protocol):
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
+    @property
+    def for_adapters(self) -> AdapterDeps:
+        """What an adapter may see: config, the workflow and readiness, not the core."""
+        return AdapterDeps(self.config, self.chat, self.readiness)
 
 
 @asynccontextmanager
@@ -106,13 +106,13 @@ async def open_deps(
             open_service(config, summarizer, fetcher, state)
         )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
-        yield Deps(config, service, policy, state)
+        yield Deps(config, service, state, ChatWorkflow(service, policy, state))
 
 
-def build_adapters(deps: Deps) -> list[Adapter]:
+def build_adapters(deps: AdapterDeps) -> list[Adapter]:
     """Adapters for every enabled platform; a missing token is a ConfigError right here."""
     adapters: list[Adapter] = []
-    if deps.config.slack.enabled:
+    if deps.config.slack.enabled:  # imported only when enabled: each pulls in its platform SDK
         from bot.adapters.slack import SlackAdapter
 
         adapters.append(SlackAdapter(deps))
@@ -150,7 +150,7 @@ async def run(
             await stack.enter_async_context(
                 serve_health(config.ops.health_host, config.ops.health_port, checks)
             )
-        adapters = build_adapters(deps)
+        adapters = build_adapters(deps.for_adapters)
         started: list[Adapter] = []
         try:
             for adapter in adapters:

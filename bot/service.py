@@ -18,7 +18,15 @@ from typing import Any
 
 from bot.cache import SummaryCache, cache_key
 from bot.config import Config
-from bot.errors import BotError, BusyError, ExtractError, FetchError, SummarizeError, UsageError
+from bot.errors import (
+    BlockedURLError,
+    BotError,
+    BusyError,
+    ExtractError,
+    FetchError,
+    SummarizeError,
+    UsageError,
+)
 from bot.extract import Article, article_from_text, extract_article
 from bot.fetch import Fetcher
 from bot.observability import METRICS
@@ -295,7 +303,7 @@ class SummaryService:
         if entry is None:
             return None
         if not entry.ok:
-            err = {"fetch": FetchError, "blocked": FetchError, "extract": ExtractError}.get(
+            err = {"fetch": FetchError, "blocked": BlockedURLError, "extract": ExtractError}.get(
                 entry.payload.get("kind", ""), FetchError
             )
             raise err(entry.payload.get("message", "That link failed a moment ago."))

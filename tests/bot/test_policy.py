@@ -1,8 +1,9 @@
 import pytest
 
+from bot.chat import ChatEvent, Trigger
+from bot.chat.policy import ChatPolicy
 from bot.config import PolicyConfig
 from bot.errors import RateLimited, UsageError
-from bot.policy import ChatEvent, ChatPolicy, Trigger
 from bot.state import MemoryStateStore
 
 LINK = "https://news.example.com/story?id=7&utm_source=x"
@@ -48,7 +49,7 @@ async def test_opt_out_and_bots_are_ignored(policy):
     assert (await policy.plan(event(f"{LINK} !NoSummary", channel="CAUTO"))).skip_reason == (
         "opted out"
     )
-    assert (await policy.plan(event(channel="CAUTO", from_bot=True))).skip_reason == (
+    assert (await policy.plan(event(channel="CAUTO", is_bot=True))).skip_reason == (
         "message from a bot"
     )
 

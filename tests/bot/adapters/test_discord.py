@@ -1,7 +1,7 @@
 """The Discord adapter against a fake Discord (REST + gateway) on 127.0.0.1.
 
-The same start-up code as `newsbot run` (`DiscordAdapter(deps).start()` / `runtime.run`)
-logs in through `discord.api_base_url`, takes the gateway URL from the fake's /gateway/bot,
+The same start-up code as `newsbot run` (`DiscordAdapter(...).start()` / `runtime.run`) logs
+in through `discord.api_base_url`, takes the gateway URL from the fake's /gateway/bot,
 gets READY and then chat events; the fake records what the bot sends back.
 """
 
@@ -86,7 +86,7 @@ async def bot(pages, discord_api):
         config = make_config(pages, discord_api, **policy)
         deps_cm = open_deps(config, FakeSummarizer())
         deps = await deps_cm.__aenter__()
-        adapter = DiscordAdapter(deps)
+        adapter = DiscordAdapter(deps.for_adapters)
         started.append((adapter, deps_cm))
         await adapter.start()
         await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
@@ -158,7 +158,8 @@ async def test_run_connects_to_fake_discord_and_answers_link_and_slash_command(
     finally:
         stop.set()
         assert await asyncio.wait_for(runner, 10) == 0
-    assert adapter_mod.Route.BASE == "https://discord.com/api/v10"  # restored on shutdown
+    # restored on shutdown
+    assert adapter_mod.discord.http.Route.BASE == "https://discord.com/api/v10"
     assert str(adapter_mod.DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
 
 
@@ -178,7 +179,7 @@ async def test_context_menu_summarizes_the_target_message_publicly(bot, discord_
 async def test_private_summarize_is_ephemeral_and_not_remembered_for_the_channel(
     bot, discord_api, pages
 ):
-    adapter = await bot()
+    await bot()
     url = f"{pages.base}/story"
     await discord_api.dispatch(
         "INTERACTION_CREATE", fd.slash_command(2003, url_or_text=url, private=True)
@@ -189,8 +190,9 @@ async def test_private_summarize_is_ephemeral_and_not_remembered_for_the_channel
     assert followup.body["flags"] & 64
     assert_summary_embed(embed_of(followup), url)
     # a private summary doesn't make the link "already summarized here" for everyone else
-    event = adapter._event(None, None, adapter.client.user, url, adapter_mod.Trigger.AUTO)
-    assert not (await adapter.deps.policy.plan(event)).already_posted
+    await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1099, url))
+    reply = await discord_api.wait_for_call("POST", CHANNEL)
+    assert_summary_embed(embed_of(reply), url)
 
 
 async def test_mention_with_link_in_a_mention_only_channel(bot, discord_api, pages):
@@ -240,28 +242,23 @@ async def test_repeated_link_gets_a_jump_link_to_the_first_summary(bot, discord_
 async def test_vote_buttons_record_votes_even_on_messages_from_before_a_restart(
     bot, discord_api, pages
 ):
-    adapter = await bot()
+    await bot()
     url = f"{pages.base}/story"
     await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1010, url))
     reply = await discord_api.wait_for_call("POST", CHANNEL)
-    footer = embed_of(reply)["footer"]["text"]
-    summary_id = footer.rsplit("id ", 1)[1]
     # A message as Discord stores it; this process never registered a view for its id,
     # as after a restart: only the persistent view (add_view in setup_hook) can answer.
     stored = discord_api.sent_message(fd.CHANNEL_ID, reply.body)
-    await discord_api.dispatch("INTERACTION_CREATE", fd.button_click(3001, VOTE_UP_ID, stored))
-    update = await discord_api.wait_for_call("POST", CALLBACK.format(3001))
-    assert update.body["type"] == 7  # UPDATE_MESSAGE: buttons now show the counts
-    labels = [
-        c.get("label") for row in update.body["data"]["components"] for c in row["components"]
-    ]
-    assert labels == ["1", "0"]
-    assert await adapter.deps.state.votes(summary_id) == (1, 0)
 
-    stored = discord_api.sent_message(fd.CHANNEL_ID, reply.body)
-    await discord_api.dispatch("INTERACTION_CREATE", fd.button_click(3002, VOTE_DOWN_ID, stored))
-    await discord_api.wait_for_call("POST", CALLBACK.format(3002))
-    assert await adapter.deps.state.votes(summary_id) == (0, 1)  # the same user changed mind
+    async def click(iid: int, custom_id: str) -> list[str]:
+        await discord_api.dispatch("INTERACTION_CREATE", fd.button_click(iid, custom_id, stored))
+        update = await discord_api.wait_for_call("POST", CALLBACK.format(iid))
+        assert update.body["type"] == 7  # UPDATE_MESSAGE: buttons now show the counts
+        components = update.body["data"]["components"]
+        return [c.get("label") for row in components for c in row["components"]]
+
+    assert await click(3001, VOTE_UP_ID) == ["1", "0"]
+    assert await click(3002, VOTE_DOWN_ID) == ["0", "1"]  # the same user changed their mind
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -334,7 +331,7 @@ async def test_missing_post_permission_and_expired_interactions_are_logged_not_f
 async def test_close_cancels_summaries_in_flight(pages, discord_api):
     config = make_config(pages, discord_api)
     async with open_deps(config, FakeSummarizer(delay=1.5)) as deps:
-        adapter = DiscordAdapter(deps, shutdown_grace=0.3)
+        adapter = DiscordAdapter(deps.for_adapters, shutdown_grace=0.3)
         await adapter.start()
         await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
         # an explicit request (a mention): its user is owed an answer even on shutdown
@@ -363,7 +360,7 @@ async def test_auto_sharding_connects_through_the_same_fake(pages, discord_api):
         }
     )
     async with open_deps(config, FakeSummarizer()) as deps:
-        adapter = DiscordAdapter(deps)
+        adapter = DiscordAdapter(deps.for_adapters)
         assert isinstance(adapter.client, adapter_mod.discord.AutoShardedClient)
         await adapter.start()
         try:
@@ -398,13 +395,13 @@ async def test_missing_token_is_a_config_error_naming_it(monkeypatch, pages, dis
     monkeypatch.delenv("DISCORD_TOKEN")
     async with open_deps(make_config(pages, discord_api), FakeSummarizer()) as deps:
         with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
-            DiscordAdapter(deps)
+            DiscordAdapter(deps.for_adapters)
 
 
 async def test_message_content_intent_not_granted_is_a_config_error(pages, discord_api):
     discord_api.deny_message_content = True
     async with open_deps(make_config(pages, discord_api), FakeSummarizer()) as deps:
-        adapter = DiscordAdapter(deps)
+        adapter = DiscordAdapter(deps.for_adapters)
         with pytest.raises(ConfigError, match="Message Content intent"):
             await adapter.start()
         assert adapter.client.is_closed()
@@ -413,11 +410,11 @@ async def test_message_content_intent_not_granted_is_a_config_error(pages, disco
 async def test_rejected_token_is_a_config_error_and_start_cleans_up(pages, discord_api):
     discord_api.accepted_token = "the-real-token"
     async with open_deps(make_config(pages, discord_api), FakeSummarizer()) as deps:
-        adapter = DiscordAdapter(deps)
+        adapter = DiscordAdapter(deps.for_adapters)
         with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
             await adapter.start()
         assert adapter.client.is_closed()
-    assert adapter_mod.Route.BASE == "https://discord.com/api/v10"
+    assert adapter_mod.discord.http.Route.BASE == "https://discord.com/api/v10"
 
 
 async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages, capsys):

@@ -15,7 +15,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.adapters.slack import Options, SlackAdapter, parse_command, plain_text
 from bot.config import CacheConfig, Config, FetchConfig, PolicyConfig, SlackConfig
 from bot.errors import ConfigError, UsageError
-from bot.runtime import open_deps
+from bot.runtime import Deps, open_deps
 from tests.fake_slack import (
     BOT_USER,
     TEAM,
@@ -70,6 +70,7 @@ class Bot:
     adapter: SlackAdapter
     session: aiohttp.ClientSession
     fake: FakeSlack
+    deps: Deps
 
     @property
     def url(self) -> str:
@@ -113,10 +114,10 @@ async def make_bot(pages, fake, tokens) -> AsyncIterator:
             deps = await stack.enter_async_context(
                 open_deps(config, summarizer or FakeSummarizer())
             )
-            adapter = SlackAdapter(deps, shutdown_grace=0.5)
+            adapter = SlackAdapter(deps.for_adapters, shutdown_grace=0.5)
             await adapter.start()
             stack.push_async_callback(adapter.close)
-            return Bot(adapter, session, fake)
+            return Bot(adapter, session, fake, deps)
 
         yield make
 
@@ -405,16 +406,20 @@ async def test_vote_buttons_store_votes(make_bot, pages, fake):
     await bot.event(msg(AUTO, f"<{pages.base}/story>"))
     await bot.settle()
     button = fake.of("chat.postMessage")[0].args["blocks"][-1]["elements"][1]
+    posted_ts = fake.of("chat.getPermalink")[0].args["message_ts"]
     payload = {
         "type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U0VOTER"},
         "channel": {"id": AUTO}, "trigger_id": "1", "response_url": fake.response_url(),
+        "container": {"type": "message", "message_ts": posted_ts, "channel_id": AUTO},
         "actions": [{"action_id": button["action_id"], "value": button["value"],
                      "block_id": "b", "type": "button", "action_ts": "1"}],
     }  # fmt: skip
     status, _, _ = await bot.send(interactive_body(payload), form=True)
     assert status == 200
     await bot.settle()
-    assert await bot.adapter.deps.state.votes(button["value"]) == (0, 1)
+    # counted for this post of the summary (votes are per post, not per summary id)
+    assert await bot.deps.state.votes(f"post:slack:{TEAM}:{AUTO}:{posted_ts}") == (0, 1)
+    assert await bot.deps.state.votes(button["value"]) == (0, 0)
     assert fake.of("respond")[0].args["response_type"] == "ephemeral"
 
 
@@ -476,7 +481,7 @@ async def test_missing_token_is_a_config_error_naming_it(tokens, monkeypatch, mo
     async with AsyncExitStack() as stack:
         deps = await _deps(stack, mode)
         with pytest.raises(ConfigError, match=missing):
-            SlackAdapter(deps)
+            SlackAdapter(deps.for_adapters)
 
 
 async def test_socket_mode_builds_a_handler_on_the_app_token(tokens, monkeypatch):

@@ -1,53 +1,20 @@
 """Who gets a summary, where and how often: one policy for every platform.
 
-Adapters describe an event as a `ChatEvent`; `ChatPolicy.plan` answers with the links to
+The chat workflow asks `ChatPolicy.plan` about each `ChatEvent`; it answers with the links to
 summarize (or the pasted text), or with why nothing should happen. Rate limits and the
 "already summarized here" index live in the shared `StateStore`, so several replicas agree.
 """
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from dataclasses import dataclass, field
 
+from bot.chat.events import ChatEvent, Trigger
 from bot.config import PolicyConfig
 from bot.errors import BotError, RateLimited, UsageError
 from bot.state import StateStore
 from bot.urls import find_links, normalize_url
-
-
-class Trigger(enum.Enum):
-    """How a request reached the bot; explicit triggers get answers, auto ones stay quiet."""
-
-    AUTO = "auto"  # a link posted in a channel
-    MENTION = "mention"  # @newsbot <link>
-    COMMAND = "command"  # /summarize
-    SHORTCUT = "shortcut"  # message shortcut / context menu
-    REACTION = "reaction"  # emoji reaction on a message
-
-    @property
-    def explicit(self) -> bool:
-        return self is not Trigger.AUTO
-
-
-@dataclass(frozen=True)
-class ChatEvent:
-    platform: str  # "slack" | "discord" | "cli"
-    workspace: str  # Slack team id / Discord guild id ("" for DMs)
-    channel: str
-    user: str
-    text: str
-    trigger: Trigger
-    from_bot: bool = False
-
-    @property
-    def channel_key(self) -> str:
-        return f"{self.platform}:{self.workspace}:{self.channel}"
-
-    @property
-    def user_key(self) -> str:
-        return f"{self.platform}:{self.workspace}:{self.user}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +53,7 @@ class ChatPolicy:
 
     async def plan(self, event: ChatEvent) -> Plan:
         """Decide what to do; raises RateLimited for explicit requests over the limit."""
-        if event.from_bot:
+        if event.is_bot:
             return Plan(skip_reason="message from a bot")
         if self.opted_out(event.text):
             return Plan(skip_reason="opted out")
@@ -100,7 +67,7 @@ class ChatPolicy:
         if not links:
             if not event.trigger.explicit:
                 return Plan(skip_reason="no links")
-            text = event.text.strip()
+            text = event.typed_text.strip()
             if len(text) < self.config.min_text_chars:
                 raise UsageError(
                     "Give me a link to a news article, or paste at least a paragraph of text."

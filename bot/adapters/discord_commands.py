@@ -1,0 +1,75 @@
+"""Discord's application commands: `/summarize` and the "Summarize" message menu, and their sync.
+
+`build_tree` wires them to an adapter; `sync_commands` registers them (`newsbot discord-sync`),
+once, not on every start.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.adapters.discord_client import discord, use_api
+from bot.chat import RequestOptions, Trigger
+from bot.config import Config, secret
+from bot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.adapters.discord import DiscordAdapter
+
+app_commands = discord.app_commands
+
+
+def build_tree(client: discord.Client, adapter: DiscordAdapter | None = None) -> Any:
+    """The slash command and context menu; `adapter` is None when only syncing them."""
+    tree = app_commands.CommandTree(client)
+
+    @app_commands.command(name="summarize", description="Summarize a news article or pasted text")
+    @app_commands.describe(
+        url_or_text="A link to an article, or the text itself",
+        bullets="How many bullet points (1-10)",
+        language="Language of the summary, e.g. en or de",
+        private="Only you see the summary",
+    )
+    async def summarize(
+        interaction: discord.Interaction,
+        url_or_text: str,
+        bullets: app_commands.Range[int, 1, 10] | None = None,
+        language: app_commands.Range[str, 2, 35] | None = None,
+        private: bool = False,
+    ) -> None:
+        assert adapter is not None
+        options = RequestOptions(bullets, language, private)
+        await adapter.on_request(interaction, url_or_text, Trigger.COMMAND, options)
+
+    async def summarize_message(interaction: discord.Interaction, message: discord.Message) -> None:
+        assert adapter is not None
+        await adapter.on_request(
+            interaction, message.content, Trigger.SHORTCUT, RequestOptions(), str(message.id)
+        )
+
+    tree.add_command(summarize)
+    tree.add_command(app_commands.ContextMenu(name="Summarize", callback=summarize_message))
+    return tree
+
+
+async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
+    """Register /summarize and "Summarize" with Discord (`newsbot discord-sync`)."""
+    token = secret("DISCORD_TOKEN", required_for="newsbot discord-sync")
+    client = discord.Client(intents=discord.Intents.default())  # REST only: no gateway
+    tree = build_tree(client)
+    guild = discord.Object(guild_id) if guild_id else None
+    with use_api(config.discord.api_base_url):
+        async with client:
+            try:
+                await client.login(token)
+                if guild is not None:
+                    tree.copy_global_to(guild=guild)
+                synced = await tree.sync(guild=guild)
+            except discord.LoginFailure as exc:
+                raise ConfigError("Discord rejected DISCORD_TOKEN (401); check the token") from exc
+            except discord.HTTPException as exc:
+                print(f"newsbot: Discord refused the command sync: {exc}")
+                return 1
+    where = f"guild {guild_id}" if guild else "all guilds (may take up to an hour to show)"
+    print(f"synced {len(synced)} commands to {where}: {', '.join(c.name for c in synced)}")
+    return 0

@@ -1,0 +1,36 @@
+"""The chat workflow, written once for every platform: plain `ChatEvent`s in, typed outcomes out.
+
+Adapters translate platform events into `ChatEvent`s and render the outcomes; everything in
+between (policy, dedupe, rate limits, remembering posts, votes) is decided here.
+"""
+
+from bot.chat.events import ChatEvent, RequestOptions, Trigger
+from bot.chat.outcomes import (
+    Accepted,
+    AlreadySummarized,
+    Failure,
+    Notice,
+    Outbox,
+    Outcome,
+    Silent,
+    SummaryPost,
+    VoteCounted,
+)
+from bot.chat.workflow import ChatWorkflow, Conversation
+
+__all__ = [
+    "Accepted",
+    "AlreadySummarized",
+    "ChatEvent",
+    "ChatWorkflow",
+    "Conversation",
+    "Failure",
+    "Notice",
+    "Outbox",
+    "Outcome",
+    "RequestOptions",
+    "Silent",
+    "SummaryPost",
+    "Trigger",
+    "VoteCounted",
+]

@@ -1,0 +1,76 @@
+"""What the workflow asks an adapter to show, and the one method an adapter implements for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.service import SummaryResult
+
+
+@dataclass(frozen=True)
+class SummaryPost:
+    """Post this summary in the request's thread (or only to the requester when `private`)."""
+
+    result: SummaryResult
+    #: The link it summarizes (None for pasted text).
+    url: str | None
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class AlreadySummarized:
+    """These links were summarized in this channel recently: (url, permalink of that post)."""
+
+    links: tuple[tuple[str, str], ...]
+    private: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A note only the requester sees: usage hints, rate limits, refusals of a command."""
+
+    text: str
+    kind: str = "notice"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An honest failure, posted in the thread for everyone who saw the link."""
+
+    text: str
+    kind: str = "error"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The request is taken and its answer will follow (a slash command's immediate ack)."""
+
+    text: str = "Summarizing… I'll post it here in a moment."
+
+
+@dataclass(frozen=True)
+class VoteCounted:
+    """A vote was stored; the summary now has these counts."""
+
+    summary_id: str
+    ups: int
+    downs: int
+
+
+@dataclass(frozen=True)
+class Silent:
+    """Nothing to show anyone; the reason is logged."""
+
+    reason: str
+
+
+Outcome = SummaryPost | AlreadySummarized | Notice | Failure | Accepted | VoteCounted | Silent
+
+
+class Outbox(Protocol):
+    """Where one request's outcomes go: an adapter renders and delivers each in its format."""
+
+    async def send(self, outcome: Outcome) -> str | None:
+        """Deliver `outcome`; for a public `SummaryPost`, the permalink of the new message."""
+        ...
