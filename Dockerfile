@@ -47,7 +47,8 @@ FROM python:${PYTHON_VERSION}-slim
 ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
     PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
-    NEWSBOT_CONFIG=/etc/newsbot/config.toml
+    NEWSBOT_CONFIG=/etc/newsbot/config.toml \
+    NEWSBOT_DATA_DIR=/var/lib/newsbot/data
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/newsbot --create-home \
       --shell /usr/sbin/nologin newsbot
 COPY --from=build /opt/venv /opt/venv
@@ -57,7 +58,8 @@ COPY --from=build /opt/models /opt/models
 COPY config.example.toml /etc/newsbot/config.toml
 USER newsbot:newsbot
 WORKDIR /var/lib/newsbot
-# The SQLite cache/state lives under data/ here (cache.data_dir); mount a volume to keep it.
+# The SQLite cache/state lives in $NEWSBOT_DATA_DIR (set above; a config's cache.data_dir
+# wins over it); mount a volume here to keep it.
 VOLUME ["/var/lib/newsbot"]
 # 3000: Slack HTTP mode (/slack/events). 8080: operators only (/healthz, /readyz, /metrics;
 # proposed [ops] health_port, see bot/observability.py). Publish 3000 only through a proxy.

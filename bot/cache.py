@@ -307,7 +307,7 @@ class RedisCache:
 def open_cache(config: CacheConfig) -> SummaryCache:
     """The cache the config asks for; nothing is opened until first use."""
     if config.backend == "sqlite":
-        path = Path(config.data_dir) / "cache.sqlite3"
+        path = config.cache_dir() / "cache.sqlite3"
         return SQLiteCache(path, max_entries=config.max_entries)
     if config.backend == "redis":
         return RedisCache(redis_client(config.redis_url), close_client=True)

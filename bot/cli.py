@@ -1,69 +1,130 @@
 """`newsbot` command line: summarize a file, URL or stdin; batch JSONL; check a config.
 
-Exit codes: 0 ok, 2 usage error, 1 failure with one clear line on stderr (a traceback only
-with --debug).
+Exit codes: 0 ok, 1 failure with one clear line on stderr (a traceback only with --debug),
+2 usage error, 130 interrupted, 141 output closed early (`newsbot ... | head -1`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+import textwrap
+import typing
+from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
-from typing import Any
 
-from bot.config import Config, LogConfig, load_config, replace
+from bot.cli_batch import decode
+from bot.cli_output import cli_message, error_json, print_plain, result_json
+from bot.config import CacheConfig, Config, InvalidConfig, LogConfig, load_config, replace
 from bot.errors import BotError, UsageError
 from bot.logs import setup_logging
 from bot.urls import looks_like_url
+from summarizer.config import SummarizerConfig
 
 log = logging.getLogger("newsbot")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-#: Texts handed to the summarizer per batched call in `newsbot batch`.
-BATCH_CHUNK = 32
+EXIT_INTERRUPTED = 130
+#: 128 + SIGPIPE, what a shell reports for a C tool whose reader went away.
+EXIT_PIPE = 141
 #: Bytes read from a file or stdin at most; longer input is cut (the summarizer truncates
 #: further to summarizer.max_input_chars and says so).
 MAX_INPUT_BYTES = 5_000_000
+DEBUG_HELP = "show tracebacks and debug logs"
+BACKENDS = typing.get_args(typing.get_type_hints(SummarizerConfig)["backend"])
+
+EXIT_CODES = """exit codes:
+  0    success
+  1    failure, one line on stderr (batch: at least one line failed; their rows say why)
+  2    usage error: bad option, missing input file or output folder
+  130  interrupted (Ctrl-C)
+  141  the output was closed early (e.g. piped into head)"""
+
+
+def _files_help() -> str:
+    cache = CacheConfig()
+    return (
+        f"files:\n  summary cache      {cache.cache_dir()}\n"
+        f"  votes, rate limits {cache.state_dir()}\n"
+        "  [cache] data_dir in the config (or $NEWSBOT_DATA_DIR) puts both in one folder."
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newsbot", description=__doc__.splitlines()[0])
-    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description=__doc__.splitlines()[0],
+        epilog=f"{EXIT_CODES}\n\n{_files_help()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("summarize", help="summarize a text file, '-' for stdin, or a URL")
+    s = _subcommand(sub, "summarize", "summarize a text file, '-' for stdin, or a URL")
     s.add_argument("source", help="PATH, '-' (stdin) or an http(s) URL")
     _common(s)
-    s.add_argument("--backend", help="summarizer backend (overrides the config)")
-    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("--json", action="store_true", help="print the result (or error) as JSON")
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
 
-    b = sub.add_parser("batch", help="summarize every {'id','text'} line of a JSONL file")
-    b.add_argument("input", type=Path)
-    b.add_argument("output", type=Path)
+    b = _subcommand(
+        sub,
+        "batch",
+        "summarize every line of a JSONL file",
+        "Each input line is an object with an 'id' and either a 'text' or a 'url' (fetched "
+        "like `summarize URL`). Each output line has the id, the fields of `summarize --json` "
+        "and 'error' (null when it worked), in input order.",
+    )
+    b.add_argument("input", help="JSONL file to read, or '-' for stdin")
+    b.add_argument("output", help="JSONL file to write (its folder must exist), or '-' for stdout")
     _common(b)
-    b.add_argument("--backend", help="summarizer backend (overrides the config)")
 
-    c = sub.add_parser("check-config", help="validate a config file and print a summary")
-    c.add_argument("file", nargs="?", type=Path)
+    c = _subcommand(sub, "check-config", "validate a config file and print a summary")
+    c.add_argument(
+        "file", nargs="?", type=Path, help="config TOML file (default: the built-in defaults)"
+    )
 
-    r = sub.add_parser("run", help="start the configured chat platforms")
+    r = _subcommand(sub, "run", "start the configured chat platforms")
     r.add_argument("--config", type=Path, help="config TOML file")
 
-    d = sub.add_parser("discord-sync", help="register the Discord slash and context commands")
+    d = _subcommand(sub, "discord-sync", "register the Discord slash and context commands")
     d.add_argument("--config", type=Path, help="config TOML file")
     d.add_argument("--guild", type=int, help="sync to one guild (instant) instead of globally")
     return parser
 
 
+def _subcommand(
+    sub: argparse._SubParsersAction, name: str, help_: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        name,
+        help=help_,
+        description=textwrap.fill(description or help_, 79),
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    # SUPPRESS: `newsbot --debug summarize` must not be undone by the subcommand's default
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+    return p
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bullets", type=_bullets, help="number of bullets (1-10)")
-    p.add_argument("--config", type=Path, help="config TOML file")
+    p.add_argument("--config", type=Path, help="config TOML file (default: $NEWSBOT_CONFIG)")
+    p.add_argument("--backend", choices=BACKENDS, help="summarizer backend (overrides the config)")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("newsbot")
+    except metadata.PackageNotFoundError:  # run from a source tree without `pip install`
+        return "(not installed)"
 
 
 def _bullets(value: str) -> int:
@@ -77,26 +138,57 @@ def _bullets(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code is documented in the module docstring and `--help`."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe surfaces here, not as noise at interpreter exit
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     # masked logging from the first line on; `run` re-configures it from the config file
     setup_logging(LogConfig(level="WARNING"), debug=args.debug)
     try:
         return _dispatch(args)
     except UsageError as exc:
-        print(f"newsbot: {exc}", file=sys.stderr)
+        _report(args, exc.kind, str(exc))
         return EXIT_USAGE
     except BotError as exc:
         if args.debug:
             raise
-        print(f"newsbot: {exc}", file=sys.stderr)
+        _report(args, exc.kind, str(exc))
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # noqa: BLE001 - the promise is one clear line, not a traceback
         if args.debug:
             raise
-        print(f"newsbot: unexpected error: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        _report(args, "unexpected", f"unexpected error: {exc.__class__.__name__}: {exc}")
         return EXIT_FAILURE
+
+
+def _report(args: argparse.Namespace, kind: str, message: str) -> None:
+    """The failure on stderr, and with --json also as a JSON object on stdout."""
+    message = cli_message(message, url=looks_like_url(getattr(args, "source", "") or ""))
+    print(f"newsbot: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps(error_json(kind, message), ensure_ascii=False, indent=2))
+
+
+def _stdout_to_devnull() -> None:
+    """After EPIPE, point stdout at /dev/null so Python's exit flush can't fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout is not a real file (tests capture it): nothing will flush to a pipe
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -129,8 +221,16 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _check_config(path: Path | None) -> int:
-    config = load_config(path)
     where = path or "built-in defaults"
+    try:
+        config = load_config(path)
+    except InvalidConfig as exc:
+        # every problem on its own line, so one run is enough to fix them all
+        count = len(exc.problems)
+        print(f"newsbot: {where}: {count} problem{'s' if count > 1 else ''}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"{where}: OK")
     print(f"  summarizer: {config.summarizer.backend} ({config.summarizer.bullets} bullets)")
     print(f"  cache: {config.cache.backend}")
@@ -139,17 +239,20 @@ def _check_config(path: Path | None) -> int:
     return EXIT_OK
 
 
+def _one_shot(config: Config) -> Config:
+    """A single run and exit: a separate model process would only add its start-up time."""
+    return replace(config, summarizer=replace(config.summarizer, isolation="thread"))
+
+
 async def _summarize(args: argparse.Namespace, config: Config) -> int:
     from bot.runtime import open_service
 
     source: str = args.source
     is_url = looks_like_url(source)
-    text = None if is_url else _read_source(source)
+    text, cut = (None, False) if is_url else _read_source(source)
     if args.no_cache:
         config = replace(config, cache=replace(config.cache, backend="none"))
-    # one summary and exit: a separate model process would only add its start-up time
-    config = replace(config, summarizer=replace(config.summarizer, isolation="thread"))
-    async with open_service(config) as service:
+    async with open_service(_one_shot(config)) as service:
         if is_url:
             result = await service.summarize_url(
                 source, bullets=args.bullets, use_cache=not args.no_cache
@@ -157,39 +260,19 @@ async def _summarize(args: argparse.Namespace, config: Config) -> int:
         else:
             assert text is not None
             result = await service.summarize_text(text, bullets=args.bullets)
+    if cut:
+        result = dataclasses.replace(result, truncated=True)
     if args.json:
         print(json.dumps(result_json(result), ensure_ascii=False, indent=2))
     else:
-        if result.title:
-            print(result.title)
-        for bullet in result.bullets:
-            print(f"- {' '.join(bullet.text.split())}")
-        if result.url:
-            print(f"Source: {result.url}")
+        print_plain(result, sys.stdout)
     return EXIT_OK
 
 
-def result_json(result: Any) -> dict[str, Any]:
-    return {
-        "title": result.title,
-        "url": result.url,
-        "site": result.site,
-        "language": result.language,
-        "backend": result.backend,
-        "cached": result.cached,
-        "truncated": result.truncated,
-        "reading_minutes": result.reading_minutes,
-        "bullets": [
-            {"text": b.text, "source": b.source, "span": list(b.span) if b.span else None}
-            for b in result.bullets
-        ],
-        "timings": {k: round(v, 4) for k, v in result.timings.items()},
-    }
-
-
-def _read_source(source: str) -> str:
+def _read_source(source: str) -> tuple[str, bool]:
+    """The text of a file or stdin, and whether it was cut at MAX_INPUT_BYTES."""
     if source == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES)
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
     else:
         path = Path(source)
         if source.startswith(("file:", "ftp:", "gopher:", "data:", "javascript:")):
@@ -197,77 +280,16 @@ def _read_source(source: str) -> str:
         if not path.is_file():
             raise UsageError(f"{source}: no such file (give a text file, '-' or a URL)")
         with path.open("rb") as fh:
-            data = fh.read(MAX_INPUT_BYTES)
-    return _decode(data)
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", errors="replace")
+            data = fh.read(MAX_INPUT_BYTES + 1)
+    return decode(data[:MAX_INPUT_BYTES]), len(data) > MAX_INPUT_BYTES
 
 
 def _batch(args: argparse.Namespace, config: Config) -> int:
-    from tqdm import tqdm
+    from bot.cli_batch import check_paths, run_batch
 
-    from summarizer import load_summarizer
-
-    if not args.input.is_file():
-        raise UsageError(f"{args.input}: no such file")
-    summarizer = load_summarizer(config.summarizer)
-    bullets = args.bullets or config.summarizer.bullets
-    with args.input.open("rb") as fh:
-        total = sum(1 for _ in fh)
-    failures = 0
-    with args.output.open("w", encoding="utf-8") as out, tqdm(
-        total=total, unit="article", file=sys.stderr, disable=None
-    ) as progress:
-        for chunk in _chunks(_read_jsonl(args.input), BATCH_CHUNK):
-            texts = [text for _id, text, err in chunk if err is None]
-            results = iter(summarizer.summarize_many(texts, max_bullets=bullets) if texts else [])
-            for item_id, _text, err in chunk:
-                row: dict[str, Any] = {"id": item_id, "bullets": [], "error": err}
-                if err is None:
-                    res = next(results)
-                    if isinstance(res, Exception):
-                        row["error"] = str(res)
-                    else:
-                        row["bullets"] = [b.text for b in res.bullets]
-                failures += row["error"] is not None
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            progress.update(len(chunk))
-    if failures:
-        print(f"newsbot: {failures} of {total} lines failed (see 'error')", file=sys.stderr)
+    check_paths(args.input, args.output)  # before the model loads
+    failed, total = asyncio.run(run_batch(_one_shot(config), args.input, args.output, args.bullets))
+    if failed:
+        print(f"newsbot: {failed} of {total} lines failed (their rows say why)", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
-
-
-def _read_jsonl(path: Path) -> Iterator[tuple[Any, str, str | None]]:
-    """(id, text, error) per line; a bad line becomes an error row, never an exception."""
-    with path.open("rb") as fh:
-        for number, raw in enumerate(fh, 1):
-            try:
-                obj = json.loads(_decode(raw))
-            except ValueError:
-                yield None, "", f"line {number}: not valid JSON"
-                continue
-            if not isinstance(obj, dict):
-                yield None, "", f"line {number}: expected an object with 'id' and 'text'"
-                continue
-            text = obj.get("text")
-            if not isinstance(text, str) or not text.strip():
-                yield obj.get("id"), "", f"line {number}: 'text' must be a non-empty string"
-                continue
-            yield obj.get("id"), text, None
-
-
-def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-

@@ -1,20 +1,24 @@
 """Load `config.toml` into validated, immutable settings.
 
-Every key is checked: an unknown key, a wrong type or an out-of-range value raises a
-`ConfigError` that names the key and what it expects. Secrets never live here; they come
+Every key is checked: unknown keys, wrong types and out-of-range values are all listed in one
+`ConfigError`, each naming the key and what it expects. Secrets never live here; they come
 from environment variables (see `secret`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import platformdirs
 
 from bot.errors import ConfigError
 from summarizer.config import SummarizerConfig
@@ -45,16 +49,34 @@ class FetchConfig:
     contact_url: str = "https://github.com/newsbot/newsbot"
 
 
+#: Where the SQLite files go when `cache.data_dir` is empty (the container image sets it).
+DATA_DIR_ENV = "NEWSBOT_DATA_DIR"
+APP_NAME = "newsbot"
+
+
 @dataclass(frozen=True)
 class CacheConfig:
     backend: Literal["sqlite", "redis", "memory", "none"] = "sqlite"
-    #: Directory for the SQLite file (relative paths are relative to the working directory).
-    data_dir: str = "data"
+    #: Directory for both SQLite files (relative to the working directory). "" = the user's
+    #: platform directories (see `cache_dir` and `state_dir`), never the working directory.
+    data_dir: str = ""
     ttl_seconds: int = field(default=86_400, metadata=_range(0, 30 * 86_400))
     failure_ttl_seconds: int = field(default=300, metadata=_range(0, 86_400))
     max_entries: int = field(default=10_000, metadata=_range(1, 10_000_000))
     #: Redis URL without a password; the password comes from REDIS_PASSWORD.
     redis_url: str = "redis://127.0.0.1:6379/0"
+
+    def cache_dir(self) -> Path:
+        """Folder of cache.sqlite3: data_dir, else $NEWSBOT_DATA_DIR, else the user cache dir."""
+        return self._explicit_dir() or Path(platformdirs.user_cache_dir(APP_NAME))
+
+    def state_dir(self) -> Path:
+        """Folder of state.sqlite3 (votes, rate limits): like `cache_dir`, but kept data."""
+        return self._explicit_dir() or Path(platformdirs.user_data_dir(APP_NAME))
+
+    def _explicit_dir(self) -> Path | None:
+        chosen = self.data_dir or os.environ.get(DATA_DIR_ENV, "").strip()
+        return Path(chosen).expanduser() if chosen else None
 
 
 @dataclass(frozen=True)
@@ -147,7 +169,26 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 
 
 def config_from_dict(data: dict[str, Any]) -> Config:
-    return _build(Config, data, "")
+    """Validate every key; all problems are reported together in one `InvalidConfig`."""
+    problems: list[str] = []
+    config = _build(Config, data, "", problems)
+    if problems:
+        raise InvalidConfig(problems)
+    return config
+
+
+class InvalidConfig(ConfigError):
+    """Every problem found in a config, so one run of `check-config` lists them all."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        if len(problems) == 1:
+            message = problems[0]
+        else:
+            message = f"{len(problems)} problems in the config:\n" + "\n".join(
+                f"  - {p}" for p in problems
+            )
+        super().__init__(message)
 
 
 def replace(obj: Any, **changes: Any) -> Any:
@@ -166,26 +207,38 @@ def secret(name: str, *, required_for: str) -> str:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _build(cls: type, data: Any, prefix: str) -> Any:
+def _build(cls: type, data: Any, prefix: str, problems: list[str]) -> Any:
+    """The dataclass from `data`; a bad key is noted in `problems` and left at its default."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{prefix or 'config'}: expected a table, got {_typename(data)}")
+        problems.append(f"{prefix or 'config'}: expected a table, got {_typename(data)}")
+        return cls()
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        key = _join(prefix, unknown[0])
-        raise ConfigError(f"unknown config key {key!r}; known keys here: {', '.join(fields)}")
     values = {}
     for name, value in data.items():
         key = _join(prefix, name)
-        values[name] = _coerce(hints[name], value, key, fields[name].metadata)
+        if name not in fields:
+            problems.append(_unknown_key(key, name, list(fields)))
+            continue
+        try:
+            values[name] = _coerce(hints[name], value, key, fields[name].metadata, problems)
+        except ConfigError as exc:
+            problems.append(str(exc))
     return cls(**values)
 
 
-def _coerce(hint: Any, value: Any, key: str, meta: Any) -> Any:
+def _unknown_key(key: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if close:  # a typo: the one likely key says more than the whole list
+        return f"unknown config key {key!r}; did you mean {close[0]!r}?"
+    return f"unknown config key {key!r}; known keys here: {', '.join(known)}"
+
+
+def _coerce(hint: Any, value: Any, key: str, meta: Any, problems: list[str]) -> Any:
+    """`value` checked against `hint`; raises ConfigError for it, or notes nested problems."""
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
-        return _build(hint, value, key)
+        return _build(hint, value, key, problems)
     if origin is Literal:
         choices = typing.get_args(hint)
         if value not in choices:
@@ -196,13 +249,14 @@ def _coerce(hint: Any, value: Any, key: str, meta: Any) -> Any:
         if not isinstance(value, list):
             raise ConfigError(f"{key} must be a list, got {_typename(value)}")
         (item,) = typing.get_args(hint)[:1]
-        return tuple(_coerce(item, v, f"{key}[{i}]", {}) for i, v in enumerate(value))
+        numbered = ((i, f"{key}[{i}]", v) for i, v in enumerate(value))
+        return tuple(_good_items(item, numbered, problems).values())
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{key} must be a table, got {_typename(value)}")
         _, item = typing.get_args(hint)
-        items = {str(k): _coerce(item, v, _join(key, str(k)), {}) for k, v in value.items()}
-        return types.MappingProxyType(items)
+        named = ((str(k), _join(key, str(k)), v) for k, v in value.items())
+        return types.MappingProxyType(_good_items(item, named, problems))
     if origin in (typing.Union, types.UnionType):
         raise TypeError(f"unsupported config type for {key}: {hint}")
     if hint is bool:
@@ -224,6 +278,17 @@ def _coerce(hint: Any, value: Any, key: str, meta: Any) -> Any:
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ConfigError(f"{key} must be between {lo} and {hi}, got {value!r}")
     return value
+
+
+def _good_items(hint: Any, items: Iterable[tuple[Any, str, Any]], problems: list[str]) -> dict:
+    """(name, key, value) checked one by one: the good ones by name, each bad one noted."""
+    good = {}
+    for name, key, value in items:
+        try:
+            good[name] = _coerce(hint, value, key, {}, problems)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return good
 
 
 def _join(prefix: str, name: str) -> str:

@@ -7,8 +7,6 @@ replicas anywhere. All three behave the same (tests/bot/test_state.py runs one s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.config import CacheConfig
 from bot.state.base import StateStore, StateUnavailable, Vote
 from bot.state.memory import MemoryStateStore
@@ -33,5 +31,5 @@ def open_state_store(config: CacheConfig) -> StateStore:
     if config.backend == "redis":
         return RedisStateStore(redis_client(config.redis_url), close_client=True)
     if config.backend == "sqlite":
-        return SQLiteStateStore(Path(config.data_dir) / "state.sqlite3")
+        return SQLiteStateStore(config.state_dir() / "state.sqlite3")
     return MemoryStateStore()

@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, config_from_dict, load_config, secret
+from bot.config import (
+    CacheConfig,
+    Config,
+    InvalidConfig,
+    config_from_dict,
+    load_config,
+    secret,
+)
 from bot.errors import ConfigError
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
@@ -94,3 +101,84 @@ def test_secret_names_the_variable(monkeypatch):
         secret("SLACK_BOT_TOKEN", required_for="Slack")
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     assert secret("SLACK_BOT_TOKEN", required_for="Slack") == "xoxb-1"
+
+
+def test_every_problem_is_reported_at_once_with_a_hint():
+    with pytest.raises(InvalidConfig) as err:
+        config_from_dict(
+            {
+                "sumarizer": {"bullets": 3},
+                "summarizer": {"bullets": 50, "generation": {"num_beams": "4"}},
+                "fetch": {"allowed_ports": [80, "x", 443, -1.5]},
+            }
+        )
+    assert list(err.value.problems) == [
+        "unknown config key 'sumarizer'; did you mean 'summarizer'?",
+        "summarizer.bullets must be between 1 and 10, got 50",
+        "summarizer.generation.num_beams must be an integer, got '4'",
+        "fetch.allowed_ports[1] must be an integer, got 'x'",
+        "fetch.allowed_ports[3] must be an integer, got -1.5",
+    ]
+    assert str(err.value).startswith("5 problems in the config:\n  - unknown config key")
+
+
+def test_an_unknown_key_without_a_near_match_lists_the_known_ones():
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"cache": {"zzz": 1}})
+    assert "did you mean" not in str(err.value)
+    assert "; known keys here: backend, data_dir," in str(err.value)
+
+
+# --- where the SQLite files live ----------------------------------------------------------------
+
+
+@pytest.fixture
+def platform_dirs(monkeypatch, tmp_path):
+    """platformdirs reads XDG_* on Linux: point them at tmp_path, and work in an empty cwd."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("NEWSBOT_DATA_DIR", raising=False)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return tmp_path
+
+
+def test_default_cache_and_state_live_in_the_user_platform_dirs(platform_dirs):
+    cache = CacheConfig()
+    assert cache.data_dir == ""
+    assert cache.cache_dir() == platform_dirs / "cache" / "newsbot"
+    assert cache.state_dir() == platform_dirs / "data" / "newsbot"
+
+
+async def test_sqlite_files_are_created_there_and_not_in_the_cwd(platform_dirs):
+    from bot.cache import open_cache
+    from bot.state import open_state_store
+
+    cache = open_cache(CacheConfig())
+    await cache.put_success("k", {"bullets": [{"text": "A fact."}]}, 60)
+    await cache.close()
+    state = open_state_store(CacheConfig())
+    assert await state.claim("event-1", 60) is True
+    await state.close()
+    assert (platform_dirs / "cache" / "newsbot" / "cache.sqlite3").is_file()
+    assert (platform_dirs / "data" / "newsbot" / "state.sqlite3").is_file()
+    assert list((platform_dirs / "cwd").iterdir()) == []
+
+
+def test_data_dir_or_the_environment_puts_both_files_in_one_folder(platform_dirs, monkeypatch):
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", "/srv/newsbot")
+    from_env = CacheConfig()
+    assert from_env.cache_dir() == from_env.state_dir() == Path("/srv/newsbot")
+    chosen = CacheConfig(data_dir="here")  # the config wins over the environment
+    assert chosen.cache_dir() == chosen.state_dir() == Path("here")
+
+
+def test_container_keeps_its_volume_path():
+    """The image's placeholder config leaves data_dir empty: the Dockerfile must name the
+    folder on its volume, where the files lived before platform dirs."""
+    dockerfile = (EXAMPLE.parent / "Dockerfile").read_text()
+    assert load_config(EXAMPLE).cache.data_dir == ""
+    assert "COPY config.example.toml /etc/newsbot/config.toml" in dockerfile
+    assert "NEWSBOT_DATA_DIR=/var/lib/newsbot/data" in dockerfile
+    assert 'VOLUME ["/var/lib/newsbot"]' in dockerfile
