@@ -59,3 +59,12 @@ def _restore_logging():
             handler.close()
     root.setLevel(level)
     logging.setLogRecordFactory(factory)
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Default cache/state folders come from platformdirs: keep every test out of the real ~."""
+    root = tmp_path_factory.mktemp("user-dirs")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(root / "data"))
+    monkeypatch.delenv("NEWSBOT_DATA_DIR", raising=False)
