@@ -233,7 +233,7 @@ class SummaryService:
         timings: dict[str, float] | None = None,
     ) -> SummaryResult:
         started = time.perf_counter()
-        summary = await self._run_model(article.text, bullets, language)
+        summary = await self._run_model(article.text, bullets, language, article.language)
         timings = {**(timings or {}), "summarize": time.perf_counter() - started}
         text = article.text
         result_bullets = tuple(
@@ -258,18 +258,25 @@ class SummaryService:
             timings=timings,
         )
 
-    async def _run_model(self, text: str, bullets: int, language: str | None) -> Summary:
-        """Run the blocking summarizer in the model pool, bounded and with a timeout."""
+    async def _run_model(
+        self, text: str, bullets: int, language: str | None, article_language: str | None
+    ) -> Summary:
+        """Run the blocking summarizer in the model pool, bounded and with a timeout.
+
+        `language` is the summary's requested language; `article_language` the detected one.
+        """
         limits = self.config.service
         self._check_capacity()
         self._waiting += 1
         try:
             batching = getattr(self.summarizer, "asummarize", None)
             if batching is not None:  # a BatchingRunner: concurrent requests share a batch
-                work = batching(text, max_bullets=bullets, language=language)
+                work = batching(
+                    text, max_bullets=bullets, language=language, article_language=article_language
+                )
             else:
                 call = lambda: self.summarizer.summarize(  # noqa: E731
-                    text, max_bullets=bullets, language=language
+                    text, max_bullets=bullets, language=language, article_language=article_language
                 )
                 work = self._in_pool(self._model_pool, call)
             return await asyncio.wait_for(work, timeout=limits.summarize_timeout)

@@ -70,20 +70,39 @@ class Summarizer(Protocol):
     name: str
 
     def summarize(
-        self, text: str, *, max_bullets: int = 3, language: str | None = None
+        self,
+        text: str,
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> Summary: ...
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]: ...
 
 
 class BatchFirst:
     """For backends that implement `summarize_many`: one text is a batch of one."""
 
-    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
+    def summarize(
+        self,
+        text: str,
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
+    ) -> Summary:
         many = self.summarize_many  # type: ignore[attr-defined]
-        result = many([text], max_bullets=max_bullets, language=language)[0]
+        result = many(
+            [text], max_bullets=max_bullets, language=language, article_language=article_language
+        )[0]
         if isinstance(result, SummarizerError):
             raise result
         return result

@@ -96,14 +96,28 @@ class ExtractiveSummarizer:
         )
         self.set_scorer = self.scorer.set_scorer if self.config.selection == "set" else None
 
-    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
-        result = self.summarize_many([text], max_bullets=max_bullets, language=language)[0]
+    def summarize(
+        self,
+        text: str,
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
+    ) -> Summary:
+        result = self.summarize_many(
+            [text], max_bullets=max_bullets, language=language, article_language=article_language
+        )[0]
         if isinstance(result, SummarizerError):
             raise result
         return result
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]:
         """Summaries in input order; one bad text yields its error, not a failed batch."""
         if not 1 <= max_bullets <= 10:
@@ -111,7 +125,7 @@ class ExtractiveSummarizer:
         prepared: list[_Prepared | SummarizerError] = []
         for text in texts:
             try:
-                prepared.append(self._prepare(text, language))
+                prepared.append(self._prepare(text, article_language))
             except SummarizerError as exc:
                 prepared.append(exc)
         docs = [p for p in prepared if isinstance(p, _Prepared)]
@@ -132,9 +146,9 @@ class ExtractiveSummarizer:
             offset += n
         return out
 
-    def _prepare(self, text: str, language: str | None) -> _Prepared:
+    def _prepare(self, text: str, article_language: str | None) -> _Prepared:
         started = time.perf_counter()
-        article = prepare_article(text, self.config.max_input_chars, language)
+        article = prepare_article(text, self.config.max_input_chars, article_language)
         timings = {"split": time.perf_counter() - started}
         return _Prepared(
             article.text, article.sentences, article.language, article.truncated, timings

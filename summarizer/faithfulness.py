@@ -203,7 +203,7 @@ class Verifier:
             return self.fallback(
                 article.text,
                 max_bullets=max_bullets,
-                language=article.language,
+                article_language=article.language,
                 reason=f"{backend} produced no usable bullets",
             )
         return Summary(
@@ -220,7 +220,7 @@ class Verifier:
         text: str,
         *,
         max_bullets: int,
-        language: str | None,
+        article_language: str | None,
         reason: str,
         error: SummarizerError | None = None,
     ) -> Summary:
@@ -229,7 +229,9 @@ class Verifier:
             raise error or SummarizerError("The model couldn't summarize this article.")
         log.warning("extractive fallback: %s", reason)
         self.fallbacks += 1
-        summary = self.extractive.summarize(text, max_bullets=max_bullets, language=language)
+        summary = self.extractive.summarize(
+            text, max_bullets=max_bullets, article_language=article_language
+        )
         return Summary(
             summary.bullets,
             summary.language,

@@ -55,15 +55,20 @@ class InstructSummarizer(BatchFirst):
         self._lock = threading.Lock()
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]:
         """Summaries in input order; one bad text yields its error, not a failed batch."""
         started = time.perf_counter()
-        articles = prepare_articles(texts, self.config.max_input_chars, language)
+        articles = prepare_articles(texts, self.config.max_input_chars, article_language)
         live = [a for a in articles if isinstance(a, Article)]
         fitted = [self.fit(a, max_bullets) for a in live]
         prompts = [
-            build_messages(text, max_bullets, a.language)
+            build_messages(text, max_bullets, language or a.language)
             for a, (text, _) in zip(live, fitted, strict=True)
         ]
         try:
@@ -155,7 +160,7 @@ class InstructSummarizer(BatchFirst):
             error = SummarizerError("The model's answer couldn't be turned into bullets.")
             try:
                 return self.verifier.fallback(
-                    article.text, max_bullets=max_bullets, language=article.language,
+                    article.text, max_bullets=max_bullets, article_language=article.language,
                     reason=f"malformed output: {exc}", error=error,
                 )  # fmt: skip
             except SummarizerError as err:

@@ -71,7 +71,12 @@ class ProcessSummarizer(BatchFirst):
         return self._process.pid if self._process is not None else None
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]:
         with self._lock:
             if self._conn is None:  # the previous child died: load a new one first
@@ -79,7 +84,9 @@ class ProcessSummarizer(BatchFirst):
                 self.name = self._start()
             assert self._conn is not None and self._process is not None
             try:
-                self._conn.send(("summarize_many", list(texts), max_bullets, language))
+                self._conn.send(
+                    ("summarize_many", list(texts), max_bullets, language, article_language)
+                )
                 kind, payload = _receive(self._conn, self.call_timeout)
             except TimeoutError:
                 log.error("model process %s hung for %.0f s; replacing it", self.pid,
@@ -190,10 +197,13 @@ def serve(
                 return
             if message[0] == "stop":
                 return
-            _, texts, max_bullets, language = message
+            _, texts, max_bullets, language, article_language = message
             try:
                 results = summarizer.summarize_many(
-                    texts, max_bullets=max_bullets, language=language
+                    texts,
+                    max_bullets=max_bullets,
+                    language=language,
+                    article_language=article_language,
                 )
                 conn.send(("ok", results))
             except SummarizerError as exc:

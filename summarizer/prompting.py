@@ -49,8 +49,11 @@ class Article:
     truncated: bool
 
 
-def prepare_article(text: str, max_chars: int, language: str | None = None) -> Article:
-    """Clean, bound and split the input; raise InputError when there is nothing to summarize."""
+def prepare_article(text: str, max_chars: int, article_language: str | None = None) -> Article:
+    """Clean, bound and split the input; raise InputError when there is nothing to summarize.
+
+    `article_language` is the language already detected upstream; otherwise it is detected here.
+    """
     if not isinstance(text, str):
         raise InputError("Expected text to summarize.")
     text = clean_text(text)
@@ -61,7 +64,7 @@ def prepare_article(text: str, max_chars: int, language: str | None = None) -> A
     truncated = len(text) > max_chars
     if truncated:
         text = text[:max_chars]
-    lang = language or detect_language(text)
+    lang = article_language or detect_language(text)
     sentences = split_sentences(text, lang)
     if not sentences:
         raise InputError("I couldn't find any sentences to summarize in this text.")
@@ -75,13 +78,13 @@ def _looks_binary(text: str) -> bool:
 
 
 def prepare_articles(
-    texts: Sequence[str], max_chars: int, language: str | None = None
+    texts: Sequence[str], max_chars: int, article_language: str | None = None
 ) -> list[Article | SummarizerError]:
     """`prepare_article` for each text; a bad text becomes its error, not a failed batch."""
     out: list[Article | SummarizerError] = []
     for text in texts:
         try:
-            out.append(prepare_article(text, max_chars, language))
+            out.append(prepare_article(text, max_chars, article_language))
         except SummarizerError as exc:
             out.append(exc)
     return out

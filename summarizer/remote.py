@@ -76,16 +76,22 @@ class RemoteSummarizer(BatchFirst):
         self._closed = False
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]:
         """Requests go out concurrently; each answer is parsed, guarded, or falls back."""
         if self._closed:
             raise SummarizerError("The summarizer is shutting down; try again in a moment.")
         started = time.perf_counter()
-        prepared = prepare_articles(texts, self.config.max_input_chars, language)
+        prepared = prepare_articles(texts, self.config.max_input_chars, article_language)
         futures = {
             i: asyncio.run_coroutine_threadsafe(
-                self._complete(build_messages(a.text, max_bullets, a.language)), self._loop
+                self._complete(build_messages(a.text, max_bullets, language or a.language)),
+                self._loop,
             )
             for i, a in enumerate(prepared)
             if isinstance(a, Article)
@@ -212,7 +218,7 @@ class RemoteSummarizer(BatchFirst):
     ) -> Summary | SummarizerError:
         try:
             return self.verifier.fallback(
-                article.text, max_bullets=max_bullets, language=article.language,
+                article.text, max_bullets=max_bullets, article_language=article.language,
                 reason=reason, error=error,
             )  # fmt: skip
         except SummarizerError as exc:

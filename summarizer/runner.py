@@ -104,8 +104,13 @@ class _Request:
     text: str
     max_bullets: int
     language: str | None
+    article_language: str | None
     future: Future = field(default_factory=Future)
     enqueued: float = field(default_factory=time.perf_counter)
+
+    @property
+    def options(self) -> tuple[int, str | None, str | None]:
+        return self.max_bullets, self.language, self.article_language
 
 
 class BatchingRunner:
@@ -153,8 +158,17 @@ class BatchingRunner:
 
     # The Summarizer protocol (blocking; for worker threads) -------------------------------
 
-    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
-        future = self.submit(text, max_bullets=max_bullets, language=language)
+    def summarize(
+        self,
+        text: str,
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
+    ) -> Summary:
+        future = self.submit(
+            text, max_bullets=max_bullets, language=language, article_language=article_language
+        )
         try:
             return future.result(timeout=self.request_timeout)
         except FutureTimeout:
@@ -162,9 +176,15 @@ class BatchingRunner:
             raise self._timeout_error() from None
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]:
-        futures = [self.submit(t, max_bullets=max_bullets, language=language) for t in texts]
+        options = {"max_bullets": max_bullets, "language": language}
+        futures = [self.submit(t, **options, article_language=article_language) for t in texts]
         deadline = time.monotonic() + self.request_timeout
         out: list[Summary | SummarizerError] = []
         for future in futures:
@@ -180,20 +200,34 @@ class BatchingRunner:
     # Async entry point: inference stays off the event loop -------------------------------
 
     async def asummarize(
-        self, text: str, *, max_bullets: int = 3, language: str | None = None
+        self,
+        text: str,
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> Summary:
-        future = self.submit(text, max_bullets=max_bullets, language=language)
+        future = self.submit(
+            text, max_bullets=max_bullets, language=language, article_language=article_language
+        )
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.request_timeout)
         except TimeoutError:
             future.cancel()
             raise self._timeout_error() from None
 
-    def submit(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Future:
+    def submit(
+        self,
+        text: str,
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
+    ) -> Future:
         """Queue one request; a full queue raises BusyError at once."""
         if self._closed:
             raise SummarizerError("The summarizer is shutting down; try again in a moment.")
-        request = _Request(text, max_bullets, language)
+        request = _Request(text, max_bullets, language, article_language)
         try:
             self._queue.put_nowait(request)
         except queue.Full:
@@ -236,8 +270,8 @@ class BatchingRunner:
                 if item is None:
                     stop = True
                     break
-                # One summarize_many call shares max_bullets and language.
-                if (item.max_bullets, item.language) == (first.max_bullets, first.language):
+                # One summarize_many call shares its options.
+                if item.options == first.options:
                     batch.append(item)
                 else:
                     pending.append(item)
@@ -255,8 +289,12 @@ class BatchingRunner:
         if self.on_batch is not None:
             self.on_batch(len(live))
         try:
+            first = live[0]
             results = self.inner.summarize_many(
-                [r.text for r in live], max_bullets=live[0].max_bullets, language=live[0].language
+                [r.text for r in live],
+                max_bullets=first.max_bullets,
+                language=first.language,
+                article_language=first.article_language,
             )
         except Exception as exc:  # noqa: BLE001 - every waiting caller must get an answer
             log.exception("batched summarize failed")

@@ -49,11 +49,16 @@ class Seq2SeqSummarizer(BatchFirst):
         self._lock = threading.Lock()
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]:
         """Summaries in input order; one bad text yields its error, not a failed batch."""
         started = time.perf_counter()
-        articles = prepare_articles(texts, self.config.max_input_chars, language)
+        articles = prepare_articles(texts, self.config.max_input_chars, article_language)
         live = [i for i, a in enumerate(articles) if isinstance(a, Article)]
         chunks = {i: self.chunk([s.text for s in articles[i].sentences]) for i in live}
         split_time = time.perf_counter() - started
@@ -179,7 +184,7 @@ class Seq2SeqSummarizer(BatchFirst):
     def _fallback(self, article: Article, max_bullets: int, error: SummarizerError):
         try:
             return self.verifier.fallback(
-                article.text, max_bullets=max_bullets, language=article.language,
+                article.text, max_bullets=max_bullets, article_language=article.language,
                 reason=str(error), error=error,
             )  # fmt: skip
         except SummarizerError as exc:

@@ -45,13 +45,23 @@ class FakeSummarizer:
         self.delay = delay
         self.error = error
         self.calls = 0
+        #: The article language each call was given (detected upstream, or None).
+        self.article_languages: list[str | None] = []
         self._lock = threading.Lock()
 
-    def summarize(self, text: str, *, max_bullets: int = 3, language: str | None = None) -> Summary:
+    def summarize(
+        self,
+        text: str,
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
+    ) -> Summary:
         import time
 
         with self._lock:
             self.calls += 1
+            self.article_languages.append(article_language)
         if self.delay:
             time.sleep(self.delay)
         if self.error:
@@ -65,9 +75,15 @@ class FakeSummarizer:
                 bullets.append(Bullet(part, (start, pos)))
             if len(bullets) == max_bullets:
                 break
-        return Summary(tuple(bullets), language or "en", self.name)
+        return Summary(tuple(bullets), article_language or language or "en", self.name)
 
     def summarize_many(
-        self, texts: Sequence[str], *, max_bullets: int = 3, language: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        max_bullets: int = 3,
+        language: str | None = None,
+        article_language: str | None = None,
     ) -> list[Summary | SummarizerError]:
-        return [self.summarize(t, max_bullets=max_bullets, language=language) for t in texts]
+        options = {"max_bullets": max_bullets, "language": language}
+        return [self.summarize(t, **options, article_language=article_language) for t in texts]

@@ -502,8 +502,8 @@ def test_plain_output_says_when_the_summarizer_cut_the_input(capsys, monkeypatch
     import bot.runtime
 
     class CuttingSummarizer(FakeSummarizer):
-        def summarize(self, text, *, max_bullets=3, language=None):
-            summary = super().summarize(text, max_bullets=max_bullets, language=language)
+        def summarize(self, text, **options):
+            summary = super().summarize(text, **options)
             return dataclasses.replace(summary, truncated=True)
 
     monkeypatch.setattr(bot.runtime, "load_summarizer", lambda config: CuttingSummarizer())

@@ -67,6 +67,29 @@ async def test_url_is_fetched_extracted_summarized_then_cached(server, make_serv
     assert server.hits["/story"] == 1
 
 
+async def test_the_language_detected_at_extraction_reaches_the_summarizer(server, make_service):
+    german = (
+        "Der Stadtrat von Flusshausen hat am Dienstag den Bau einer neuen Brücke beschlossen. "
+        "Die Brücke soll bis zum Sommer 2028 fertig sein und rund 40 Millionen Euro kosten. "
+        "Anwohner hatten jahrelang für eine bessere Verbindung zwischen den beiden Ufern gekämpft. "
+        "Die Opposition im Rat kritisierte die hohen Kosten und forderte eine Bürgerbefragung. "
+        "Der Bürgermeister sagte, die alte Fähre sei im Winter oft ausgefallen. "
+        "Pendler verlieren nach Angaben der Stadt jeden Tag fast eine Stunde auf Umwegen. "
+        "Das Land will sich mit einem Zuschuss von zwölf Millionen Euro beteiligen. "
+        "Die Bauarbeiten sollen im kommenden Frühjahr mit der Sperrung des Uferwegs beginnen. "
+        "Umweltverbände prüfen noch, ob die Pfeiler den Lebensraum seltener Fische stören. "
+        "Eine Entscheidung über den Namen der Brücke soll im Herbst fallen."
+    )
+    page = "Neue Brücke für die Stadt\n" + german.replace(". ", ".\n")
+    server.add("/de", article_html(page))
+    summarizer = FakeSummarizer()
+    svc = make_service(summarizer)
+    result = await svc.summarize_url(f"{server.base}/de", language="en")
+    # detected once, from the page, and passed on; "en" is only the summary's language
+    assert summarizer.article_languages == ["de"]
+    assert result.language == "de"
+
+
 @pytest.mark.parametrize(
     ("path", "body", "ctype"),
     [("/page", article_html(), "text/html"), ("/plain", SAMPLE_TEXT, "text/plain")],
@@ -242,9 +265,9 @@ class BatchRecorder(FakeSummarizer):
         super().__init__(delay=0.0)
         self.batch_sizes: list[int] = []
 
-    def summarize_many(self, texts, *, max_bullets=3, language=None):
+    def summarize_many(self, texts, **options):
         self.batch_sizes.append(len(texts))
-        return super().summarize_many(texts, max_bullets=max_bullets, language=language)
+        return super().summarize_many(texts, **options)
 
 
 async def test_concurrent_requests_share_one_model_batch_through_the_runner(make_service):

@@ -109,6 +109,25 @@ def test_non_english_text_is_summarized_and_language_reported(fake_extractive):
     assert len(summary.bullets) == 2
 
 
+def test_the_requested_summary_language_is_not_taken_for_the_articles(fake_extractive):
+    """`language` asks for the summary's language; the article is still read as English."""
+    summary = fake_extractive.summarize(SAMPLE, max_bullets=2, language="de")
+    assert summary.language == "en"
+
+
+def test_an_article_language_detected_upstream_is_not_detected_again(
+    fake_extractive, monkeypatch
+):
+    import summarizer.prompting
+
+    def detect_again(text: str) -> str:
+        raise AssertionError("the article's language was detected a second time")
+
+    monkeypatch.setattr(summarizer.prompting, "detect_language", detect_again)
+    summary = fake_extractive.summarize(SAMPLE, max_bullets=2, article_language="en")
+    assert summary.language == "en" and len(summary.bullets) == 2
+
+
 def test_max_bullets_out_of_range(fake_extractive):
     with pytest.raises(ValueError):
         fake_extractive.summarize(SAMPLE, max_bullets=0)

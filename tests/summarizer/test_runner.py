@@ -28,7 +28,7 @@ class RecordingSummarizer(FakeSummarizer):
         self.release = threading.Event()
         self.release.set()
 
-    def summarize_many(self, texts: Sequence[str], *, max_bullets=3, language=None):
+    def summarize_many(self, texts: Sequence[str], *, max_bullets=3, **_options):
         self.batches.append(len(texts))
         self.started.set()
         self.release.wait(5)
