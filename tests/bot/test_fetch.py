@@ -818,6 +818,33 @@ async def test_names_resolving_to_blocked_ranges_never_connect(host: str) -> Non
     assert connector.attempts == []
 
 
+#: 10.20.0.5 in every IPv6 wrapper of an IPv4 address.
+WRAPPED_INTRANET = [
+    "::ffff:10.20.0.5",  # IPv4-mapped
+    "2002:a14:5::1",  # 6to4
+    "64:ff9b::a14:5",  # NAT64
+    "64:ff9b:1:a14:0:500::",  # local-use NAT64
+    "2001:0:4136:e378:8000:63bf:f5eb:fffa",  # Teredo
+    "::a14:5",  # IPv4-compatible
+]
+
+
+@pytest.mark.parametrize("wrapped", WRAPPED_INTRANET)
+async def test_allowed_ipv4_network_does_not_leak_through_ipv6_wrappers(wrapped: str) -> None:
+    cfg = FetchConfig(allowed_networks=("10.20.0.0/16",))
+    resolver = FakeResolver({"wrapped.test": [wrapped], "intranet.test": ["10.20.0.5"]})
+    connector = RecordingConnector(cfg, resolver=resolver)
+    async with Fetcher(cfg, connector=connector) as fetcher:
+        with pytest.raises(BlockedURLError, match=PRIVATE_ADDRESS_REFUSAL):
+            await fetcher.fetch("http://wrapped.test/")
+        with pytest.raises(BlockedURLError, match=PRIVATE_ADDRESS_REFUSAL):
+            await fetcher.fetch(f"http://[{wrapped}]/")
+        # the allowed address itself gets as far as a (refused, recorded) connection attempt
+        with pytest.raises(FetchError, match="refused the connection"):
+            await fetcher.fetch("http://intranet.test/")
+    assert connector.attempts == [("10.20.0.5", 80)]
+
+
 @pytest.mark.parametrize(
     ("answer", "attempt"),
     [("8.8.8.8", ("8.8.8.8", 80)), ("2606:4700:4700::1111", ("2606:4700:4700::1111", 80))],
