@@ -32,9 +32,6 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["html", "text", "pdf"]
 
-#: Bodies up to this size are decoded on the event loop (under ~5 ms even for bytes that are
-#: all errors); bigger ones go to a thread: 5 MB of non-UTF-8 bytes takes 70-90 ms to decode.
-DECODE_INLINE_BYTES = 256 * 1024
 _CHUNK = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _KINDS: dict[str, Kind] = {
@@ -172,14 +169,14 @@ class Fetcher:
             raise FetchError("I couldn't fetch that link because of a network error.") from exc
 
         charset: str | None = None
+        # Never on the event loop, whatever the size: a page chooses its own charset, and a
+        # decode the loop waits on delays every other chat event (Slack wants an ack in 3 s).
         if raw.kind == "pdf":
             text = await asyncio.to_thread(pdf_text, raw.body, PDF_MAX_PAGES)
-        elif len(raw.body) > DECODE_INLINE_BYTES:
+        else:
             text, charset = await asyncio.to_thread(
                 decode_body, raw.body, raw.declared_charset, html=raw.kind == "html"
             )
-        else:
-            text, charset = decode_body(raw.body, raw.declared_charset, html=raw.kind == "html")
         elapsed = time.monotonic() - started
         log.debug(
             "fetched host=%s status=%d kind=%s bytes=%d elapsed=%.2fs",
