@@ -170,14 +170,15 @@ class AddressPolicy:
 
     def check(self, address: str | IPAddress) -> IPAddress:
         """Return the parsed address, or raise `BlockedURLError` if it may not be contacted."""
-        ip = address if not isinstance(address, str) else _parse_resolved(address)
+        ip = address if not isinstance(address, str) else parse_resolved(address)
         if ip is None or not self.is_allowed(ip):
             log.info("refused address %s", address)
             raise BlockedURLError(PRIVATE_ADDRESS_REFUSAL)
         return ip
 
 
-def _parse_resolved(address: str) -> IPAddress | None:
+def parse_resolved(address: str) -> IPAddress | None:
+    """The address in a resolver answer or socket peer name (zone dropped), or None."""
     try:
         return ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import errno
 import gzip
+import re
 import socket
 import ssl
 import subprocess
@@ -31,7 +32,7 @@ from bot import fetch as fetch_module
 from bot.bodytext import decode_body, pdf_text
 from bot.config import FetchConfig
 from bot.errors import BlockedURLError, ConfigError, ExtractError, FetchError, UsageError
-from bot.fetch import Fetcher
+from bot.fetch import BLOCKED_DOMAIN, Fetcher
 from bot.netguard import PRIVATE_ADDRESS_REFUSAL, AddressPolicy, SafeConnector
 from bot.urls import SCHEME_REFUSAL
 
@@ -353,6 +354,7 @@ async def test_fetches_an_article(local: Fetcher, server: Server) -> None:
     assert page.requested_url == server.url("/article#top")
     assert page.bytes_read == len(ARTICLE)
     assert 0 < page.elapsed < 5
+    assert page.peer == "127.0.0.1"
 
 
 async def test_sends_configured_user_agent_and_no_cookies(local: Fetcher, server: Server) -> None:
@@ -953,6 +955,47 @@ async def test_allowed_networks_let_an_intranet_name_through(server: Server) -> 
     async with Fetcher(cfg, resolver=resolver) as fetcher:
         page = await fetcher.fetch(f"http://intranet.test:{server.port}/article")
     assert page.text == ARTICLE
+
+
+async def test_the_page_records_the_address_of_its_last_hop(start_server: Callable) -> None:
+    first = await start_server()
+    second = await start_server(host="127.0.0.2")
+    cfg = FetchConfig(allowed_networks=("127.0.0.0/30",), allowed_ports=(first.port, second.port))
+    resolver = FakeResolver({"second.test": ["127.0.0.2"]})
+    async with Fetcher(cfg, resolver=resolver) as fetcher:
+        target = f"http://second.test:{second.port}/article"
+        page = await fetcher.fetch(first.url(f"/redirect-to?url={target}"))
+    assert (page.text, page.url, page.peer) == (ARTICLE, target, "127.0.0.2")
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://127.0.0.1:8080/", PRIVATE_ADDRESS_REFUSAL),
+        ("http://[::ffff:10.0.0.1]/", PRIVATE_ADDRESS_REFUSAL),
+        ("http://0x7f.1/", PRIVATE_ADDRESS_REFUSAL),
+        ("http://news.test:6379/", "only fetch links on ports"),
+        ("http://sub.evil.test/", BLOCKED_DOMAIN),
+        ("ftp://news.test/", SCHEME_REFUSAL),
+        ("http://user:pw@news.test/", "user name or password"),
+    ],
+)
+async def test_check_url_applies_the_offline_rules_without_a_lookup(url: str, error: str) -> None:
+    resolver = FakeResolver({"news.test": ["10.0.0.1"]})
+    cfg = FetchConfig(allowed_ports=(80, 443, 8080), blocked_domains=("evil.test",))
+    async with Fetcher(cfg, resolver=resolver) as fetcher:
+        with pytest.raises(BlockedURLError, match=re.escape(error)):
+            fetcher.check_url(url)
+        fetcher.check_url("http://news.test/")  # a name is judged when it is resolved
+    assert resolver.calls == []
+
+
+def test_address_allowed_follows_the_current_policy() -> None:
+    local = Fetcher(FetchConfig(allowed_networks=("127.0.0.1/32",)))
+    default = Fetcher(FetchConfig())
+    assert local.address_allowed("127.0.0.1") and not default.address_allowed("127.0.0.1")
+    assert default.address_allowed("8.8.8.8")
+    assert not default.address_allowed(None) and not default.address_allowed("not an address")
 
 
 async def test_fetcher_lifecycle() -> None:
