@@ -1,6 +1,7 @@
 """Fetched bytes to text: the page's charset (BOM, header, `<meta>`) or a PDF's text layer.
 
-Pure functions with no network; `pdf_text` is slow on big files, so callers run it in a thread.
+Pure functions with no network. Both can take long on big or hostile bodies, so callers run
+them off the event loop.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ import codecs
 import io
 import logging
 import re
+
+import webencodings
 
 from bot.errors import ExtractError
 
@@ -22,41 +25,45 @@ SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(
     rb"<meta[^>]{0,500}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE
 )
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# WHATWG Encoding: these labels mean windows-1252 on the web.
-_WINDOWS_1252_ALIASES = frozenset({"iso8859-1", "latin-1", "ascii"})
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF8 = webencodings.lookup("utf-8")
+_WINDOWS_1252 = webencodings.lookup("windows-1252")
+# HTML's <meta> prescan: a document that could be read far enough to find the tag is not
+# UTF-16, and x-user-defined there means windows-1252.
+_META_OVERRIDES = {"utf-16le": _UTF8, "utf-16be": _UTF8, "x-user-defined": _WINDOWS_1252}
+UNREADABLE_ENCODING = "This page uses a character encoding that browsers refuse to read."
 
 
 def decode_body(body: bytes, declared: str | None, *, html: bool) -> tuple[str, str]:
     """Decode to text: BOM, else declared charset, else `<meta>` charset (HTML), else UTF-8.
 
-    Undecodable bytes become U+FFFD instead of failing the whole page. A page labelled
-    Windows-1252 / Latin-1 whose bytes are valid UTF-8 with non-ASCII characters is read as
-    UTF-8: that is a mislabelled server, and decoding it as labelled gives "Â£1m" for "£1m"
-    (a real Windows-1252 text almost never happens to be valid multi-byte UTF-8).
+    Only the WHATWG Encoding Standard's encodings and labels count, as in a browser: a label
+    such as "utf-7" or "punycode" is unknown and ignored (Python's codec for it may be slow or
+    turn text into markup). Undecodable bytes become U+FFFD. A page labelled windows-1252 whose
+    bytes are valid UTF-8 beyond ASCII is read as UTF-8: a mislabelled server, not "Â£1m".
     """
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            return body.decode(codec, errors="replace"), codec.removesuffix("-sig")
-    candidates = [declared]
-    if html:
+    if body.startswith(_BOMS):
+        text, used = webencodings.decode(body, _UTF8, errors="replace")  # strips the BOM
+        return text, used.name
+    encoding = _label_encoding(declared)
+    if encoding is None and html:
         match = _META_CHARSET.search(body[:SNIFF_BYTES])
-        candidates.append(match.group(1).decode("ascii") if match else None)
-    for label in candidates:
-        codec = _codec(label)
-        if codec is None:
-            continue
-        if codec == "cp1252" and (text := _utf8_beyond_ascii(body)) is not None:
-            return text, "utf-8"
-        try:
-            return body.decode(codec, errors="replace"), codec
-        except (LookupError, UnicodeError, ValueError):
-            continue  # e.g. a bytes-to-bytes codec such as "zlib" named as a charset
-    return body.decode("utf-8", errors="replace"), "utf-8"
+        encoding = _label_encoding(match.group(1).decode("ascii") if match else None)
+        if encoding is not None:
+            encoding = _META_OVERRIDES.get(encoding.name, encoding)
+    if encoding is None:
+        encoding = _UTF8
+    elif encoding.name == "replacement":
+        # ISO-2022-KR, HZ and the like: browsers show U+FFFD rather than risk their decoders.
+        raise ExtractError(UNREADABLE_ENCODING)
+    elif encoding.name == "windows-1252" and (text := _utf8_beyond_ascii(body)) is not None:
+        return text, "utf-8"
+    return encoding.codec_info.decode(body, "replace")[0], encoding.name
+
+
+def _label_encoding(label: str | None) -> webencodings.Encoding | None:
+    """The WHATWG encoding a label names, or None for no label or one browsers don't know."""
+    return webencodings.lookup(label) if label else None
 
 
 def _utf8_beyond_ascii(body: bytes) -> str | None:
@@ -67,16 +74,6 @@ def _utf8_beyond_ascii(body: bytes) -> str | None:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip()).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _WINDOWS_1252_ALIASES else name
 
 
 def pdf_text(data: bytes, max_pages: int = PDF_MAX_PAGES) -> str:

@@ -20,21 +20,19 @@ from typing import Literal
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
+from aiohttp.connector import Connection
 from yarl import URL
 
 from bot.bodytext import PDF_MAX_PAGES, SNIFF_BYTES, decode_body, pdf_text
 from bot.config import FetchConfig
 from bot.errors import BlockedURLError, BotError, ConfigError, FetchError, UsageError
-from bot.netguard import AddressPolicy, SafeConnector, parse_ip_host
+from bot.netguard import AddressPolicy, SafeConnector, parse_ip_host, parse_resolved
 from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["html", "text", "pdf"]
 
-#: Bodies up to this size are decoded on the event loop (under ~5 ms even for bytes that are
-#: all errors); bigger ones go to a thread: 5 MB of non-UTF-8 bytes takes 70-90 ms to decode.
-DECODE_INLINE_BYTES = 256 * 1024
 _CHUNK = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _KINDS: dict[str, Kind] = {
@@ -65,6 +63,8 @@ class FetchedPage:
     kind: Kind
     elapsed: float
     bytes_read: int
+    #: The IP address the page was read from (the last hop), so a cached copy can be re-vetted.
+    peer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,24 @@ class _RawResponse:
     declared_charset: str | None
     body: bytes
     kind: Kind
+    peer: str | None
+
+
+class _PeerResponse(aiohttp.ClientResponse):
+    """A response that remembers the address it came from.
+
+    aiohttp releases the connection as soon as a short body is in, so the socket's peer must be
+    read when the response starts (aio-libs/aiohttp#2205; Scrapy does the same).
+    """
+
+    peer: str | None = None
+
+    async def start(self, connection: Connection) -> aiohttp.ClientResponse:
+        transport = connection.transport
+        peername = transport.get_extra_info("peername") if transport is not None else None
+        if isinstance(peername, tuple) and peername:
+            self.peer = str(peername[0])
+        return await super().start(connection)
 
 
 class Fetcher:
@@ -120,6 +138,7 @@ class Fetcher:
             connector=connector,
             trust_env=False,  # an environment proxy would resolve names where we can't vet them
             cookie_jar=aiohttp.DummyCookieJar(),
+            response_class=_PeerResponse,
             headers={"User-Agent": self._user_agent, "Accept": _ACCEPT},
             timeout=aiohttp.ClientTimeout(
                 total=cfg.timeout_total,
@@ -150,14 +169,23 @@ class Fetcher:
     ) -> None:
         await self.close()
 
+    def check_url(self, url: str) -> None:
+        """Refuse `url` now if a rule that needs no network forbids it.
+
+        Scheme, credentials, port, an IP-literal host and the domain blocklist: what `fetch`
+        checks before its first request, for callers (the cache) that may not fetch at all.
+        """
+        self._vet(_parse(url))
+
+    def address_allowed(self, address: str | None) -> bool:
+        """True if the bot may still connect to `address` (an IP, e.g. a page's `peer`)."""
+        ip = parse_resolved(address) if address else None
+        return ip is not None and self._policy.is_allowed(ip)
+
     async def fetch(self, url: str) -> FetchedPage:
         """Fetch `url` (following vetted redirects) and return its text."""
         started = time.monotonic()
-        split_http_url(url)  # friendly errors for bad schemes, credentials and malformed links
-        try:
-            target = URL(url.strip()).with_fragment(None)
-        except ValueError:
-            raise UsageError(MALFORMED) from None
+        target = _parse(url)
         await self.start()
         try:
             async with asyncio.timeout(self.config.timeout_total):
@@ -172,14 +200,14 @@ class Fetcher:
             raise FetchError("I couldn't fetch that link because of a network error.") from exc
 
         charset: str | None = None
+        # Never on the event loop, whatever the size: a page chooses its own charset, and a
+        # decode the loop waits on delays every other chat event (Slack wants an ack in 3 s).
         if raw.kind == "pdf":
             text = await asyncio.to_thread(pdf_text, raw.body, PDF_MAX_PAGES)
-        elif len(raw.body) > DECODE_INLINE_BYTES:
+        else:
             text, charset = await asyncio.to_thread(
                 decode_body, raw.body, raw.declared_charset, html=raw.kind == "html"
             )
-        else:
-            text, charset = decode_body(raw.body, raw.declared_charset, html=raw.kind == "html")
         elapsed = time.monotonic() - started
         log.debug(
             "fetched host=%s status=%d kind=%s bytes=%d elapsed=%.2fs",
@@ -199,6 +227,7 @@ class Fetcher:
             kind=raw.kind,
             elapsed=elapsed,
             bytes_read=len(raw.body),
+            peer=raw.peer,
         )
 
     async def _follow(self, url: URL) -> _RawResponse:
@@ -279,6 +308,7 @@ class Fetcher:
             declared_charset=resp.charset,
             body=bytes(body),
             kind=kind,
+            peer=resp.peer if isinstance(resp, _PeerResponse) else None,
         )
 
     def _timeout_error(self, exc: TimeoutError) -> FetchError:
@@ -292,6 +322,14 @@ class Fetcher:
         return FetchError(
             f"The site took too long to respond (over {self.config.timeout_total:g} seconds)."
         )
+
+
+def _parse(url: str) -> URL:
+    split_http_url(url)  # friendly errors for bad schemes, credentials and malformed links
+    try:
+        return URL(url.strip()).with_fragment(None)
+    except ValueError:
+        raise UsageError(MALFORMED) from None
 
 
 _KIND_TYPES: dict[Kind, str] = {"html": "text/html", "text": "text/plain", "pdf": "application/pdf"}

@@ -156,22 +156,29 @@ class AddressPolicy:
         return cls(tuple(nets))
 
     def is_allowed(self, ip: IPAddress) -> bool:
-        inner = embedded_ipv4(ip)
-        for candidate in (ip, inner):
-            if candidate is not None and any(candidate in n for n in self.allowed_networks):
-                return True
+        """True if `ip` may be connected to: listed in `allowed_networks`, or public.
+
+        An allow entry matches the address as it is connected to, never an IPv4 address
+        wrapped inside it (mapped, 6to4, NAT64, Teredo, IPv4-compatible): with 10.20.0.0/16
+        allowed, 2002:a14:5::1 would otherwise slip through as "10.20.0.5" and reach whatever
+        relay routes 6to4. A wrapped IPv4 can only make an address more blocked (see
+        `is_public_address`).
+        """
+        if any(ip in net for net in self.allowed_networks):
+            return True
         return is_public_address(ip)
 
     def check(self, address: str | IPAddress) -> IPAddress:
         """Return the parsed address, or raise `BlockedURLError` if it may not be contacted."""
-        ip = address if not isinstance(address, str) else _parse_resolved(address)
+        ip = address if not isinstance(address, str) else parse_resolved(address)
         if ip is None or not self.is_allowed(ip):
             log.info("refused address %s", address)
             raise BlockedURLError(PRIVATE_ADDRESS_REFUSAL)
         return ip
 
 
-def _parse_resolved(address: str) -> IPAddress | None:
+def parse_resolved(address: str) -> IPAddress | None:
+    """The address in a resolver answer or socket peer name (zone dropped), or None."""
     try:
         return ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:

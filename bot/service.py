@@ -39,7 +39,8 @@ from summarizer import Summarizer, SummarizerError, Summary
 log = logging.getLogger(__name__)
 
 #: Bump when the cached payload's shape changes, so old entries are ignored.
-PAYLOAD_VERSION = 1
+#: 2: entries record where the page was fetched from ("fetched_from"); older ones don't.
+PAYLOAD_VERSION = 2
 #: How long one replica may hold the per-URL lock; others poll the cache meanwhile.
 FLIGHT_LOCK_TTL = 90.0
 FLIGHT_POLL_SECONDS = 0.25
@@ -134,6 +135,9 @@ class SummaryService:
     ) -> SummaryResult:
         """Summary of the article at `url`; concurrent calls for one URL share one fetch."""
         canonical = normalize_url(url)
+        # The rules that need no network hold for a cached summary too: a summary made under
+        # a config that allowed this link must not outlive a config that refuses it.
+        self.fetcher.check_url(url)
         n = self._bullets(bullets)
         key = cache_key(canonical, self.summarizer.name, {"bullets": n, "language": language})
         if use_cache:
@@ -221,7 +225,7 @@ class SummaryService:
         except (FetchError, ExtractError) as exc:
             await self._cache_failure(key, exc)
             raise
-        await self._cache_put(key, result)
+        await self._cache_put(key, result, page.url, page.peer)
         return result
 
     async def _summarize_article(
@@ -316,12 +320,29 @@ class SummaryService:
             raise err(entry.payload.get("message", "That link failed a moment ago."))
         if entry.payload.get("version") != PAYLOAD_VERSION:
             return None
-        return SummaryResult.from_payload(entry.payload, cached=True)
+        payload = dict(entry.payload)
+        origin = payload.pop("fetched_from", None) or {}
+        if not self._may_serve(origin):
+            # Made under a config that allowed its source: fetch again under today's rules.
+            log.info("not serving a cached summary whose source is now refused")
+            return None
+        return SummaryResult.from_payload(payload, cached=True)
 
-    async def _cache_put(self, key: str, result: SummaryResult) -> None:
+    def _may_serve(self, origin: dict[str, Any]) -> bool:
+        """True if the page's final URL and the address it was read from pass today's rules."""
+        try:
+            self.fetcher.check_url(origin.get("url") or "")
+        except BotError:
+            return False
+        return self.fetcher.address_allowed(origin.get("address"))
+
+    async def _cache_put(
+        self, key: str, result: SummaryResult, url: str, address: str | None
+    ) -> None:
         ttl = self.config.cache.ttl_seconds
         if ttl and result.bullets:
-            await _quietly(self.cache.put_success(key, result.to_payload(), ttl), "cache write")
+            payload = {**result.to_payload(), "fetched_from": {"url": url, "address": address}}
+            await _quietly(self.cache.put_success(key, payload, ttl), "cache write")
 
     async def _cache_failure(self, key: str, exc: BotError) -> None:
         ttl = self.config.cache.failure_ttl_seconds

@@ -138,10 +138,38 @@ def test_allowed_networks_readmit_private_ranges() -> None:
     policy = AddressPolicy.from_cidrs(["127.0.0.1/32", "10.1.0.0/16"])
     assert policy.is_allowed(ipaddress.ip_address("127.0.0.1"))
     assert policy.is_allowed(ipaddress.ip_address("10.1.2.3"))
-    assert policy.is_allowed(ipaddress.ip_address("::ffff:10.1.2.3"))
     assert not policy.is_allowed(ipaddress.ip_address("127.0.0.2"))
     assert not policy.is_allowed(ipaddress.ip_address("10.2.0.1"))
     assert policy.is_allowed(ipaddress.ip_address("8.8.8.8"))
+
+
+#: 10.20.0.5 wrapped in every IPv6 form that carries an IPv4 address.
+WRAPPED_10_20_0_5 = {
+    "mapped": "::ffff:10.20.0.5",
+    "translated": "::ffff:0:10.20.0.5",
+    "6to4": "2002:a14:5::1",
+    "nat64": "64:ff9b::a14:5",
+    "nat64-local": "64:ff9b:1:a14:0:500::",  # RFC 6052 /48 layout: 0a14, u-octet, 00, 05
+    "teredo": "2001:0:4136:e378:8000:63bf:f5eb:fffa",  # client 10.20.0.5, bits inverted
+    "compatible": "::a14:5",
+}
+
+
+@pytest.mark.parametrize("wrapped", WRAPPED_10_20_0_5.values(), ids=WRAPPED_10_20_0_5.keys())
+def test_an_ipv4_allow_entry_does_not_admit_ipv6_wrappers(wrapped: str) -> None:
+    policy = AddressPolicy.from_cidrs(["10.20.0.0/16"])
+    assert policy.is_allowed(ipaddress.ip_address("10.20.0.5"))  # the address itself is
+    assert not policy.is_allowed(ipaddress.ip_address(wrapped))
+    with pytest.raises(BlockedURLError, match=PRIVATE_ADDRESS_REFUSAL):
+        policy.check(wrapped)
+
+
+def test_an_allow_entry_matches_the_address_as_connected_to() -> None:
+    # An operator on a NAT64 network may list the IPv6 range itself: that is what is dialled.
+    policy = AddressPolicy.from_cidrs(["64:ff9b::a14:0/112"])
+    assert policy.is_allowed(ipaddress.ip_address("64:ff9b::a14:5"))
+    assert not policy.is_allowed(ipaddress.ip_address("10.20.0.5"))
+    assert not policy.is_allowed(ipaddress.ip_address("::ffff:10.20.0.5"))
 
 
 def test_invalid_allowed_network_is_a_config_error() -> None:
@@ -176,6 +204,14 @@ class StaticResolver(AbstractResolver):
 
     async def close(self) -> None:
         pass
+
+
+@pytest.mark.parametrize("wrapped", WRAPPED_10_20_0_5.values(), ids=WRAPPED_10_20_0_5.keys())
+async def test_guarded_resolver_refuses_wrapped_allowed_ipv4(wrapped: str) -> None:
+    policy = AddressPolicy.from_cidrs(["10.20.0.0/16"])
+    assert await GuardedResolver(StaticResolver(["10.20.0.5"]), policy).resolve("in.test", 80)
+    with pytest.raises(BlockedURLError, match=PRIVATE_ADDRESS_REFUSAL):
+        await GuardedResolver(StaticResolver([wrapped]), policy).resolve("wrapped.test", 80)
 
 
 async def test_guarded_resolver_refuses_a_mixed_answer() -> None:

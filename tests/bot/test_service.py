@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 
 import pytest
+from aiohttp.abc import AbstractResolver
 
 from bot.cache import MemoryCache
 from bot.config import CacheConfig, Config, FetchConfig, ServiceConfig
 from bot.errors import BlockedURLError, BusyError, ExtractError, FetchError, SummarizeError
+from bot.fetch import Fetcher
 from bot.service import SummaryResult, SummaryService
 from summarizer import InputError
 from tests.fakes import FakeSummarizer
@@ -166,6 +169,114 @@ async def test_default_config_refuses_loopback_and_server_sees_nothing(server):
     finally:
         await svc.close()
     assert sum(server.hits.values()) == 0
+
+
+class NameResolver(AbstractResolver):
+    """Answers one fixed address for every name, and records the names asked for."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.calls: list[str] = []
+
+    async def resolve(self, host, port=0, family=socket.AF_INET):
+        self.calls.append(host)
+        return [
+            {"hostname": host, "host": self.address, "port": port, "family": socket.AF_INET,
+             "proto": 0, "flags": socket.AI_NUMERICHOST}
+        ]  # fmt: skip
+
+    async def close(self):
+        pass
+
+
+class SharedCache(MemoryCache):
+    """A cache that outlives each service using it, like Redis or SQLite shared by replicas."""
+
+    async def close(self) -> None:
+        pass
+
+
+async def _service(fetch: FetchConfig, cache, resolver=None) -> SummaryService:
+    config = Config(fetch=fetch, cache=CacheConfig(backend="memory"))
+    fetcher = Fetcher(fetch, resolver=resolver)
+    return SummaryService(config, FakeSummarizer(), cache=cache, fetcher=fetcher)
+
+
+@pytest.mark.parametrize(
+    ("later", "refusal"),
+    [
+        (FetchConfig(), "only fetch links on ports"),  # the default config
+        ("ports only", "private or internal address"),
+    ],
+)
+async def test_a_cached_summary_of_a_literal_ip_obeys_todays_rules(server, later, refusal):
+    cache = SharedCache(10)
+    url = f"{server.base}/story"  # http://127.0.0.1:PORT/story
+    before = await _service(make_config(server.port).fetch, cache)
+    try:
+        assert (await before.summarize_url(url)).bullets
+        assert (await before.summarize_url(url)).cached  # the entry is there and servable
+    finally:
+        await before.close()
+    if later == "ports only":
+        later = FetchConfig(allowed_ports=(server.port,))
+    after = await _service(later, cache)
+    try:
+        with pytest.raises(BlockedURLError, match=refusal):
+            await after.summarize_url(url)
+    finally:
+        await after.close()
+    assert server.hits["/story"] == 1
+    again = await _service(make_config(server.port).fetch, cache)  # the entry is still there
+    try:
+        assert (await again.summarize_url(url)).cached
+    finally:
+        await again.close()
+
+
+async def test_a_cached_summary_is_not_served_when_its_address_is_now_blocked(server):
+    cache = SharedCache(10)
+    url = f"http://intranet.test:{server.port}/story"
+    allowing = make_config(server.port).fetch
+    before = await _service(allowing, cache, NameResolver("127.0.0.1"))
+    try:
+        first = await before.summarize_url(url)
+    finally:
+        await before.close()
+    assert first.bullets and server.hits["/story"] == 1
+    # Same ports, no allowed networks: the name still resolves to loopback, which is refused.
+    resolver = NameResolver("127.0.0.1")
+    after = await _service(FetchConfig(allowed_ports=(server.port,)), cache, resolver)
+    try:
+        with pytest.raises(BlockedURLError, match="private or internal address"):
+            await after.summarize_url(url)
+    finally:
+        await after.close()
+    assert resolver.calls == ["intranet.test"]  # it went to fetch, and the guard refused
+    assert server.hits["/story"] == 1
+    # under a config that still allows the address, the same entry is served
+    again = await _service(allowing, cache, NameResolver("127.0.0.1"))
+    try:
+        hit = await again.summarize_url(url)
+    finally:
+        await again.close()
+    assert hit.cached and hit.bullets == first.bullets and server.hits["/story"] == 1
+
+
+async def test_a_cached_summary_without_its_source_address_is_not_served(server):
+    cache = MemoryCache(10)
+    url = f"{server.base}/story"
+    svc = await _service(make_config(server.port).fetch, cache)
+    try:
+        await svc.summarize_url(url)
+        (key,) = {k for _ns, k in cache._data}
+        entry = await cache.get(key)
+        payload = {k: v for k, v in entry.payload.items() if k != "fetched_from"}
+        await cache.put_success(key, payload, ttl=60)  # as an older writer would have left it
+        again = await svc.summarize_url(url)
+    finally:
+        await svc.close()
+    assert not again.cached and server.hits["/story"] == 2
 
 
 async def test_pasted_text_with_headline(make_service):
