@@ -1,7 +1,8 @@
 """`SummaryResult` → Discord embed and vote buttons, within Discord's size limits.
 
 Article text is untrusted: markdown is escaped so a title can't restyle the embed or hide a
-link, mentions are defused, and every message goes out with `AllowedMentions.none()`.
+link, mentions are defused, bidi controls are removed, and every message goes out with
+`AllowedMentions.none()`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ with warnings.catch_warnings():  # discord.py imports `audioop` (deprecated) for
     warnings.simplefilter("ignore", DeprecationWarning)
     import discord
 
+from bot.adapters.bidi import strip_bidi_controls
 from bot.service import SummaryResult
 
 try:  # written alongside this module; without it bullets simply aren't linked
@@ -41,12 +43,27 @@ Vote = Literal["up", "down"]
 VoteHandler = Callable[[discord.Interaction, Vote], Awaitable[None]]
 
 
+# Discord's parser (simple-markdown) reads a backslash before any ASCII symbol as an escape.
+# Every character that can open or close markup is escaped, wherever it stands: "[ ] ( )"
+# (masked links), "<" (mentions, <t:…>, <url>), "* _ ~ | `" (emphasis, spoilers, code), "#"
+# and ">" (headers, subtext, quotes) and "\\" itself, so an article's backslash can't undo ours.
+# "(" matters although "[" is escaped: the link regex ignores escapes inside a label, so an
+# article's "](" could close the label of our own "[↗](…)" and retarget it.
+_MARKUP_CHAR = re.compile(r"[\\\[\]()<>*_~|`#]")
+_AUTOLINK_COLON = re.compile(r":(?=/)")  # "https://…" in text would become a live link
+_LIST_MARKER = re.compile(r"^(\d*)([-+.])(?= )")  # "- x", "1. x" at the start of a line
+
+
 def escape(text: str) -> str:
-    """Plain text safe for an embed: no markdown, no (fake) mentions, no masked links."""
-    text = " ".join(text.split())
-    text = discord.utils.escape_markdown(text, ignore_links=False)
-    # brackets would start masked links; "<" channel/emoji/timestamp mentions
-    text = text.replace("[", "\\[").replace("]", "\\]").replace("<", "\\<")
+    """Plain text safe for an embed: no markdown, no (fake) mentions, no links, no bidi tricks.
+
+    One pass over the text: discord.py's `escape_markdown` escapes a whole `[x](u)` with a
+    single backslash and leaves its inside live, so escaping again after it re-opened links.
+    """
+    text = " ".join(strip_bidi_controls(text).split())
+    text = _MARKUP_CHAR.sub(lambda m: "\\" + m.group(0), text)
+    text = _AUTOLINK_COLON.sub("\\:", text)
+    text = _LIST_MARKER.sub(r"\1\\\2", text)
     return discord.utils.escape_mentions(text)
 
 
@@ -55,7 +72,7 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rstrip()
-    if cut.endswith("\\") and not cut.endswith("\\\\"):  # don't leave half an escape
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:  # don't leave half an escape
         cut = cut[:-1]
     return cut + "…"
 
@@ -76,7 +93,8 @@ def footer_text(result: SummaryResult) -> str:
     if result.summary_id:  # the vote buttons read the summary id back from here
         parts.append(f"id {result.summary_id}")
     # footers render no markdown, but the site name is the page's own claim: defuse mentions
-    plain = discord.utils.escape_mentions(" · ".join(parts)).replace("<", "<\u200b")
+    plain = discord.utils.escape_mentions(strip_bidi_controls(" · ".join(parts)))
+    plain = plain.replace("<", "<\u200b")
     return clip(plain, FOOTER_LIMIT)
 
 

@@ -2,7 +2,8 @@
 
 Article text is untrusted: `escape` turns `&`, `<` and `>` into entities, so nothing from an
 article can form `<!channel>`, `<@U…>`, `<!subteam^…>` or a disguised link, and text objects
-carry `verbatim: true` so Slack does not auto-parse bare `@here`-style words either.
+carry `verbatim: true` so Slack does not auto-parse bare `@here`-style words either. Bidi
+override and isolate controls are removed so article text can't reorder what is shown.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from bot.adapters.bidi import strip_bidi_controls
 from bot.errors import UsageError
 from bot.service import SummaryResult
 
@@ -35,11 +37,13 @@ VOTE_UP = "newsbot_vote_up"
 VOTE_DOWN = "newsbot_vote_down"
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
-_URL_UNSAFE = re.compile(r"[\s<>|\"]")
+_URL_UNSAFE = re.compile(r"[\s<>|\"\u202a-\u202e\u2066-\u2069]")
 
 
 def escape(text: str) -> str:
-    """Escape Slack's three control characters and defang bare @channel/@here/@everyone."""
+    """Escape Slack's three control characters, defang bare @channel/@here, drop bidi controls."""
+    # bidi controls go first: "@\u202ehere" must not become a live "@here" after the escaping
+    text = strip_bidi_controls(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # a zero-width joiner keeps the word readable but never a broadcast
     return _BROADCAST.sub(lambda m: "@\u2060" + m.group(1), text)

@@ -78,7 +78,7 @@ def test_markdown_mentions_and_masked_links_in_article_text_are_escaped():
     assert "@\u200b" in embed.description and "<@123" not in embed.description
     assert "\\*\\*Big\\*\\*" in embed.description
     assert "\\[click\\]" in embed.description  # no hidden link behind innocent text
-    assert embed.title.startswith("@\u200bhere \\_urgent\\_ \\<#")
+    assert embed.title == "@\u200bhere \\_urgent\\_ \\<\\#123456789012345678\\>"
 
 
 def test_allowed_mentions_is_none_for_everything():
@@ -145,3 +145,90 @@ def test_any_article_text_fits_the_limits_and_cannot_mention(bullets, title, sit
         # a live mention is "@everyone", "@here" or an unescaped <@id>, <@!id>, <@&id>, <#id>
         assert not re.search(r"(?<!\\)<(@[!&]?|#)\d", text)
         assert "@everyone" not in text and "@here" not in text
+
+
+# --- issue 33: one escape, checked against Discord's own parsing rules --------------------------
+
+import pytest  # noqa: E402
+
+from tests.discord_markdown import live_markup, masked_links, visible_text  # noqa: E402
+
+PHISH = "[Read the full story on bbc.co.uk](https://evil.example/login)"
+
+
+def test_a_masked_link_in_article_text_renders_as_literal_text():
+    embed = r.render_summary(result([f"Officials confirmed the plan. {PHISH}"], title=PHISH))
+    links = masked_links(embed.description)
+    # the only link Discord renders is our own ↗ into the article, never the article's link
+    assert [(m.source[:4], m.target.split("#")[0]) for m in links] == [("[↗](", URL)]
+    assert live_markup(embed.title) == []
+    assert visible_text(embed.title) == PHISH  # shown as the article wrote it, no stray "\"
+
+
+def test_a_later_bullet_cannot_close_our_link_label_and_retarget_it():
+    # Discord's link regex ignores escapes inside a label: "\\](" in bullet 2 could close the
+    # "[↗" of bullet 1, turning our URL and the text between into the label of the article's link
+    embed = r.render_summary(result(["Officials confirmed the plan.", "](https://evil.example/x)"]))
+    links = masked_links(embed.description)
+    assert [m.source[:4] for m in links] == ["[↗](", "[↗]("]
+    assert all(m.target.startswith(URL + "#:~:text=") for m in links)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PHISH,
+        "\\" + PHISH,  # an article backslash must not cancel the escape of "["
+        "\\\\" + PHISH,
+        "[x](<https://evil.example>)",  # the <url> form
+        '[x](https://evil.example "Official title")',
+        "[outer [nested] label](https://evil.example)",
+        "[spaces in the label]( https://evil.example )",
+        "[a\\](https://evil.example)",
+        "||spoiler|| **bold** __under__ *em* ~~strike~~ `code` ```block```",
+        "# Header",
+        "## Header",
+        "-# subtext",
+        "> quoted",
+        ">>> quoted",
+        "- list item",
+        "* list item",
+        "1. list item",
+        "@everyone and @here",
+        "<@123456789012345678> <@!123456789012345678> <@&123456789012345678>",
+        "<#123456789012345678> <t:1700000000:R> <:emoji:123456789012345678>",
+        "</summarize:123456789012345678> <123456789012345678:customize>",
+        "visit https://evil.example/login or <https://evil.example>",
+    ],
+)
+def test_escaped_text_has_no_markup_discord_would_render(text):
+    escaped = r.escape(text)
+    assert live_markup(escaped) == []
+    assert visible_text(escaped).replace("@\u200b", "@") == text
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+PERSIAN = "می\u200cخواهم"  # ZWNJ between the prefix and the verb
+FAMILY = "👩\u200d👩\u200d👧"  # ZWJ sequence
+
+
+def test_bidi_controls_are_removed_and_joiners_kept():
+    title = f"\u202eevil.exe{PERSIAN}\u2066 {FAMILY}"
+    embed = r.render_summary(
+        result([f"Bullet \u202dwith{BIDI} {PERSIAN} and {FAMILY}."], title=title, site="S\u202eX")
+    )
+    for text in (embed.title, embed.description, embed.footer.text):
+        assert not set(text) & set(BIDI)
+    assert embed.title == f"evil.exe{PERSIAN} {FAMILY}"
+    assert embed.description.startswith(f"• Bullet with {PERSIAN} and {FAMILY}.")
+    assert embed.footer.text.startswith("SX · ")
+
+
+def test_clip_never_leaves_half_an_escape():
+    escaped = r.escape("\\\\\\" + "x" * 20)  # three backslashes (six once escaped), then text
+    for limit in range(2, 12):
+        cut = r.clip(escaped, limit)
+        assert len(cut) <= limit and cut.endswith("…")
+        body = cut[:-1]
+        # an odd run of backslashes would escape our ellipsis and show half of the article's "\\"
+        assert (len(body) - len(body.rstrip("\\"))) % 2 == 0, cut

@@ -137,3 +137,32 @@ def test_no_output_exceeds_limits_or_lets_article_text_ping(title, site, bullets
         assert not re.search(r"(?<!@)@(here|channel|everyone)\b", text, re.IGNORECASE)
         # every "<" that remains opens one of our own links to an http(s) URL
         assert all(m.startswith(("<http://", "<https://")) for m in re.findall(r"<[^>]*>?", text))
+
+
+# --- issue 33: bidi controls never reach Slack; the joiners scripts and emoji need do ------------
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+PERSIAN = "می\u200cخواهم"  # ZWNJ between the prefix and the verb
+FAMILY = "👩\u200d👩\u200d👧"  # ZWJ sequence
+
+
+def test_bidi_controls_are_removed_from_title_bullets_and_context():
+    res = result(
+        title=f"\u202eevil.exe{PERSIAN}\u2066 {FAMILY}",
+        site="Coastal\u202e Courier",
+        bullets=(ResultBullet(f"Tides \u202dpower{BIDI} {PERSIAN} {FAMILY}.", None),),
+    )
+    message = render_summary(res)
+    texts = [*all_texts(message.blocks), message.text]
+    assert all(not set(text) & set(BIDI) for text in texts)
+    assert message.blocks[0]["text"]["text"].endswith(f"|evil.exe{PERSIAN} {FAMILY}>*")
+    assert message.blocks[1]["text"]["text"] == f"• Tides power {PERSIAN} {FAMILY}."
+    assert message.blocks[2]["elements"][0]["text"].startswith("Coastal Courier · ")
+
+
+def test_a_bidi_control_cannot_hide_a_broadcast_from_the_defang():
+    assert escape("@\u202ehere") == "@\u2060here"
+
+
+def test_link_urls_carry_no_raw_bidi_controls():
+    assert link("https://a.example/\u202ex", "l") == "<https://a.example/%E2%80%AEx|l>"
