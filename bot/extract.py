@@ -11,10 +11,8 @@ import logging
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
-
-import trafilatura
-from trafilatura.settings import use_config
 
 from bot.pagegate import (
     HOW_TO,
@@ -32,10 +30,20 @@ from summarizer.mojibake import repair_mojibake
 log = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 230
-# trafilatura 2.x reads EXTRACTION_TIMEOUT only in its CLI (a process-pool timeout); 1.x armed
-# SIGALRM inside extract(), which raises outside the main thread. Zero keeps both paths off.
-_CONFIG = use_config()
-_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+
+
+@cache
+def _trafilatura():
+    """trafilatura and its config, imported on the first page: it takes ~0.15 s to import and
+    text input (the CLI's `summarize FILE`) never needs it."""
+    import trafilatura
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # trafilatura 2.x reads EXTRACTION_TIMEOUT only in its CLI (a process-pool timeout); 1.x
+    # armed SIGALRM inside extract(), which raises outside the main thread. Zero keeps both off.
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return trafilatura, config
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
     page = PageFacts.from_html(html)
     doc = None
     if page.visible_text:
+        trafilatura, config = _trafilatura()
         try:
             doc = trafilatura.bare_extraction(
                 html,
@@ -76,7 +85,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
                 include_tables=True,
                 include_images=False,
                 include_links=False,
-                config=_CONFIG,
+                config=config,
             )
         except Exception:  # a parser bug on one odd page must not take the request down
             log.exception("trafilatura failed on %s", url)

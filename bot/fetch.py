@@ -16,17 +16,20 @@ import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import aiohttp
-from aiohttp.abc import AbstractResolver
-from yarl import URL
-
+from bot.addresses import AddressPolicy, parse_ip_host
 from bot.bodytext import PDF_MAX_PAGES, SNIFF_BYTES, decode_body, pdf_text
 from bot.config import FetchConfig
 from bot.errors import BlockedURLError, BotError, ConfigError, FetchError, UsageError
-from bot.netguard import AddressPolicy, SafeConnector, parse_ip_host
 from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
+
+if TYPE_CHECKING:
+    # aiohttp (and bot.netguard, built on it) is imported on first use: commands that never
+    # fetch, like `newsbot summarize FILE`, should not pay ~0.1 s for it.
+    import aiohttp
+    from aiohttp.abc import AbstractResolver
+    from yarl import URL
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,8 @@ class Fetcher:
         self._blocked_domains = _blocked_domains(config.blocked_domains)
         self._user_agent = _user_agent(config)
         if connector is not None:
+            from bot.netguard import SafeConnector
+
             if resolver is not None:
                 raise TypeError("give the resolver to the SafeConnector, not to the Fetcher")
             if not isinstance(connector, SafeConnector):
@@ -114,6 +119,10 @@ class Fetcher:
             raise RuntimeError("this Fetcher is closed")
         if self._session is not None:
             return
+        import aiohttp
+
+        from bot.netguard import SafeConnector
+
         cfg = self.config
         connector = self._connector or SafeConnector(self._policy, resolver=self._resolver)
         self._session = aiohttp.ClientSession(
@@ -152,6 +161,9 @@ class Fetcher:
 
     async def fetch(self, url: str) -> FetchedPage:
         """Fetch `url` (following vetted redirects) and return its text."""
+        import aiohttp
+        from yarl import URL
+
         started = time.monotonic()
         split_http_url(url)  # friendly errors for bad schemes, credentials and malformed links
         try:
@@ -202,6 +214,8 @@ class Fetcher:
         )
 
     async def _follow(self, url: URL) -> _RawResponse:
+        from yarl import URL
+
         assert self._session is not None
         for hop in range(self.config.max_redirects + 1):
             try:
@@ -282,6 +296,8 @@ class Fetcher:
         )
 
     def _timeout_error(self, exc: TimeoutError) -> FetchError:
+        import aiohttp
+
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             return FetchError("I couldn't connect to the site in time.")
         if isinstance(exc, aiohttp.SocketTimeoutError):
@@ -347,6 +363,8 @@ def _too_large(limit: int) -> FetchError:
 
 
 def _client_error(exc: aiohttp.ClientError) -> FetchError:
+    import aiohttp
+
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return FetchError("The site's security certificate is not valid, so I didn't trust it.")
     if isinstance(exc, aiohttp.ClientSSLError):

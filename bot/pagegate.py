@@ -11,9 +11,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import lxml.html
-from lxml import etree
-
 from bot.errors import ExtractError
 
 #: Below either bound the body is a teaser, a stub or a wall, not an article worth summarizing.
@@ -174,6 +171,9 @@ class PageFacts:
     def from_html(cls, html: str) -> PageFacts:
         if not html or not html.strip():
             return cls()
+        import lxml.html  # here, not at the top: text input never parses HTML
+        from lxml import etree
+
         try:
             # lxml refuses str input that carries an encoding declaration (XHTML pages).
             root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
