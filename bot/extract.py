@@ -23,9 +23,11 @@ from bot.pagegate import (
     check_page,
     dominant_wall,
     squash_lines,
+    too_short,
 )
 from summarizer.language import detect_language
 from summarizer.mojibake import repair_mojibake
+from summarizer.wordcount import word_count
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +103,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
         author=_clean(getattr(doc, "author", None)),
         date=getattr(doc, "date", None),
         language=_language(body, page.html_lang),
-        word_count=len(body.split()),
+        word_count=word_count(body),
     )
 
 
@@ -121,7 +123,7 @@ def article_from_text(
     body = _paragraphs(text)
     if not body:
         raise PageRejected("no_text", f"There is no text to summarize here. {HOW_TO}")
-    if len(body) < min_chars or len(body.split()) < min_words:
+    if too_short(body, min_chars, min_words):
         raise PageRejected(
             "too_short", "This text is too short to summarize; send a longer article."
         )
@@ -137,7 +139,7 @@ def article_from_text(
         author=None,
         date=None,
         language=_language(body, None),
-        word_count=len(body.split()),
+        word_count=word_count(body),
     )
 
 
@@ -169,7 +171,7 @@ def _language(text: str, declared: str | None) -> str | None:
 
     Templates often declare one language for every page, so the text wins when there is enough.
     """
-    if len(text[:3000].split()) >= 20:
+    if word_count(text[:3000]) >= 20:
         # the summarizer's detector: it reads a bounded sample (a 100 KB page costs what a
         # 3 KB one does) and serialises py3langid's shared identifier across threads
         return detect_language(text) or declared

@@ -12,8 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.errors import ExtractError
+from summarizer.wordcount import unspaced_share, word_count
 
 #: Below either bound the body is a teaser, a stub or a wall, not an article worth summarizing.
+#: Words as `word_count` counts them; the character bound is for spaced scripts only (500
+#: characters of Japanese hold some 250 words).
 MIN_BODY_CHARS = 500
 MIN_BODY_WORDS = 80
 
@@ -215,7 +218,7 @@ class PageFacts:
 
 def check_page(body: str, page: PageFacts) -> None:
     """Raise `PageRejected` unless `body` reads as the article itself; say why when it doesn't."""
-    short = len(body) < MIN_BODY_CHARS or len(body.split()) < MIN_BODY_WORDS
+    short = too_short(body)
     if not short:
         wall = dominant_wall(body)
         if wall:
@@ -236,6 +239,13 @@ def check_page(body: str, page: PageFacts) -> None:
     if not body:
         raise PageRejected("no_text")
     raise PageRejected("too_short")
+
+
+def too_short(body: str, min_chars: int = MIN_BODY_CHARS, min_words: int = MIN_BODY_WORDS) -> bool:
+    """Too little text for an article, in words (any script) and, for spaced text, characters."""
+    if word_count(body) < min_words:
+        return True
+    return len(body) < min_chars and unspaced_share(body) < 0.5
 
 
 def _wall_shares(text: str) -> dict[str, tuple[float, int]]:
@@ -282,7 +292,7 @@ def _teaser_then_paywall(body: str) -> bool:
 
     Two phrases are needed: a lone "Already a subscriber? Sign in" closes many free articles.
     """
-    if len(body.split()) >= 300:
+    if word_count(body) >= 300:
         return False
     tail = body[-max(200, len(body) // 4):]
     return len(_WALLS["paywall"].findall(tail)) >= 2
