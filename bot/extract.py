@@ -18,11 +18,14 @@ from bot.pagegate import (
     HOW_TO,
     MIN_BODY_CHARS,
     MIN_BODY_WORDS,
+    TABLE_SHARE,
     PageFacts,
     PageRejected,
     check_page,
     dominant_wall,
+    prose_only,
     squash_lines,
+    table_share,
     too_short,
 )
 from summarizer.language import detect_language
@@ -94,6 +97,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
     title = _clean(getattr(doc, "title", None))
     body = _body_lines(getattr(doc, "text", None) or "", title)
     check_page(body, page)
+    body = prose_only(body)
     hostname = getattr(doc, "hostname", None) or (urlsplit(url).hostname if url else None)
     return Article(
         title=title,
@@ -123,6 +127,8 @@ def article_from_text(
     body = _paragraphs(text)
     if not body:
         raise PageRejected("no_text", f"There is no text to summarize here. {HOW_TO}")
+    if table_share(body) >= TABLE_SHARE and too_short(prose_only(body), min_chars, min_words):
+        raise PageRejected("table")
     if too_short(body, min_chars, min_words):
         raise PageRejected(
             "too_short", "This text is too short to summarize; send a longer article."
@@ -130,6 +136,7 @@ def article_from_text(
     wall = dominant_wall(body)
     if wall:
         raise PageRejected(wall)
+    body = prose_only(body)
     hostname = urlsplit(url).hostname if url else None
     return Article(
         title=_clean(title),
