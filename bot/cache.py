@@ -17,9 +17,10 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import redis.asyncio as aioredis
+if TYPE_CHECKING:  # only in annotations; redis-py loads when a Redis store is made
+    import redis.asyncio as aioredis
 
 from bot.config import CacheConfig
 from bot.stores import CacheUnavailable as CacheUnavailable  # raised by every cache here

@@ -11,31 +11,44 @@ import logging
 import math
 import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
-
-import trafilatura
-from trafilatura.settings import use_config
 
 from bot.pagegate import (
     HOW_TO,
     MIN_BODY_CHARS,
     MIN_BODY_WORDS,
+    TABLE_SHARE,
     PageFacts,
     PageRejected,
     check_page,
     dominant_wall,
+    prose_only,
     squash_lines,
+    table_share,
+    too_short,
 )
 from summarizer.language import detect_language
 from summarizer.mojibake import repair_mojibake
+from summarizer.wordcount import word_count
 
 log = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 230
-# trafilatura 2.x reads EXTRACTION_TIMEOUT only in its CLI (a process-pool timeout); 1.x armed
-# SIGALRM inside extract(), which raises outside the main thread. Zero keeps both paths off.
-_CONFIG = use_config()
-_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+
+
+@cache
+def _trafilatura():
+    """trafilatura and its config, imported on the first page: it takes ~0.15 s to import and
+    text input (the CLI's `summarize FILE`) never needs it."""
+    import trafilatura
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # trafilatura 2.x reads EXTRACTION_TIMEOUT only in its CLI (a process-pool timeout); 1.x
+    # armed SIGALRM inside extract(), which raises outside the main thread. Zero keeps both off.
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return trafilatura, config
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
     page = PageFacts.from_html(html)
     doc = None
     if page.visible_text:
+        trafilatura, config = _trafilatura()
         try:
             doc = trafilatura.bare_extraction(
                 html,
@@ -76,13 +90,14 @@ def extract_article(html: str, url: str | None = None) -> Article:
                 include_tables=True,
                 include_images=False,
                 include_links=False,
-                config=_CONFIG,
+                config=config,
             )
         except Exception:  # a parser bug on one odd page must not take the request down
             log.exception("trafilatura failed on %s", url)
     title = _clean(getattr(doc, "title", None))
     body = _body_lines(getattr(doc, "text", None) or "", title)
     check_page(body, page)
+    body = prose_only(body)
     hostname = getattr(doc, "hostname", None) or (urlsplit(url).hostname if url else None)
     return Article(
         title=title,
@@ -92,7 +107,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
         author=_clean(getattr(doc, "author", None)),
         date=getattr(doc, "date", None),
         language=_language(body, page.html_lang),
-        word_count=len(body.split()),
+        word_count=word_count(body),
     )
 
 
@@ -112,13 +127,16 @@ def article_from_text(
     body = _paragraphs(text)
     if not body:
         raise PageRejected("no_text", f"There is no text to summarize here. {HOW_TO}")
-    if len(body) < min_chars or len(body.split()) < min_words:
+    if table_share(body) >= TABLE_SHARE and too_short(prose_only(body), min_chars, min_words):
+        raise PageRejected("table")
+    if too_short(body, min_chars, min_words):
         raise PageRejected(
             "too_short", "This text is too short to summarize; send a longer article."
         )
     wall = dominant_wall(body)
     if wall:
         raise PageRejected(wall)
+    body = prose_only(body)
     hostname = urlsplit(url).hostname if url else None
     return Article(
         title=_clean(title),
@@ -128,7 +146,7 @@ def article_from_text(
         author=None,
         date=None,
         language=_language(body, None),
-        word_count=len(body.split()),
+        word_count=word_count(body),
     )
 
 
@@ -160,7 +178,7 @@ def _language(text: str, declared: str | None) -> str | None:
 
     Templates often declare one language for every page, so the text wins when there is enough.
     """
-    if len(text[:3000].split()) >= 20:
+    if word_count(text[:3000]) >= 20:
         # the summarizer's detector: it reads a bounded sample (a 100 KB page costs what a
         # 3 KB one does) and serialises py3langid's shared identifier across threads
         return detect_language(text) or declared

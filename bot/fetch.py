@@ -10,24 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import logging
 import re
 import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import aiohttp
-from aiohttp.abc import AbstractResolver
-from aiohttp.connector import Connection
-from yarl import URL
-
+from bot.addresses import AddressPolicy, parse_ip_host, parse_resolved
 from bot.bodytext import PDF_MAX_PAGES, SNIFF_BYTES, decode_body, pdf_text
 from bot.config import FetchConfig
 from bot.errors import BlockedURLError, BotError, ConfigError, FetchError, UsageError
-from bot.netguard import AddressPolicy, SafeConnector, parse_ip_host, parse_resolved
 from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
+
+if TYPE_CHECKING:
+    # aiohttp (and bot.netguard, built on it) is imported on first use: commands that never
+    # fetch, like `newsbot summarize FILE`, should not pay ~0.1 s for it.
+    import aiohttp
+    from aiohttp.abc import AbstractResolver
+    from aiohttp.connector import Connection
+    from yarl import URL
 
 log = logging.getLogger(__name__)
 
@@ -78,21 +82,26 @@ class _RawResponse:
     peer: str | None
 
 
-class _PeerResponse(aiohttp.ClientResponse):
-    """A response that remembers the address it came from.
+@functools.cache
+def _peer_response_class() -> type[aiohttp.ClientResponse]:
+    """A response class that remembers the address it came from (built on first fetch).
 
     aiohttp releases the connection as soon as a short body is in, so the socket's peer must be
     read when the response starts (aio-libs/aiohttp#2205; Scrapy does the same).
     """
+    import aiohttp
 
-    peer: str | None = None
+    class PeerResponse(aiohttp.ClientResponse):
+        peer: str | None = None
 
-    async def start(self, connection: Connection) -> aiohttp.ClientResponse:
-        transport = connection.transport
-        peername = transport.get_extra_info("peername") if transport is not None else None
-        if isinstance(peername, tuple) and peername:
-            self.peer = str(peername[0])
-        return await super().start(connection)
+        async def start(self, connection: Connection) -> aiohttp.ClientResponse:
+            transport = connection.transport
+            peername = transport.get_extra_info("peername") if transport is not None else None
+            if isinstance(peername, tuple) and peername:
+                self.peer = str(peername[0])
+            return await super().start(connection)
+
+    return PeerResponse
 
 
 class Fetcher:
@@ -115,6 +124,8 @@ class Fetcher:
         self._blocked_domains = _blocked_domains(config.blocked_domains)
         self._user_agent = _user_agent(config)
         if connector is not None:
+            from bot.netguard import SafeConnector
+
             if resolver is not None:
                 raise TypeError("give the resolver to the SafeConnector, not to the Fetcher")
             if not isinstance(connector, SafeConnector):
@@ -132,13 +143,17 @@ class Fetcher:
             raise RuntimeError("this Fetcher is closed")
         if self._session is not None:
             return
+        import aiohttp
+
+        from bot.netguard import SafeConnector
+
         cfg = self.config
         connector = self._connector or SafeConnector(self._policy, resolver=self._resolver)
         self._session = aiohttp.ClientSession(
             connector=connector,
             trust_env=False,  # an environment proxy would resolve names where we can't vet them
             cookie_jar=aiohttp.DummyCookieJar(),
-            response_class=_PeerResponse,
+            response_class=_peer_response_class(),
             headers={"User-Agent": self._user_agent, "Accept": _ACCEPT},
             timeout=aiohttp.ClientTimeout(
                 total=cfg.timeout_total,
@@ -184,6 +199,8 @@ class Fetcher:
 
     async def fetch(self, url: str) -> FetchedPage:
         """Fetch `url` (following vetted redirects) and return its text."""
+        import aiohttp
+
         started = time.monotonic()
         target = _parse(url)
         await self.start()
@@ -231,6 +248,8 @@ class Fetcher:
         )
 
     async def _follow(self, url: URL) -> _RawResponse:
+        from yarl import URL
+
         assert self._session is not None
         for hop in range(self.config.max_redirects + 1):
             try:
@@ -308,10 +327,12 @@ class Fetcher:
             declared_charset=resp.charset,
             body=bytes(body),
             kind=kind,
-            peer=resp.peer if isinstance(resp, _PeerResponse) else None,
+            peer=getattr(resp, "peer", None),
         )
 
     def _timeout_error(self, exc: TimeoutError) -> FetchError:
+        import aiohttp
+
         if isinstance(exc, aiohttp.ConnectionTimeoutError):
             return FetchError("I couldn't connect to the site in time.")
         if isinstance(exc, aiohttp.SocketTimeoutError):
@@ -325,6 +346,8 @@ class Fetcher:
 
 
 def _parse(url: str) -> URL:
+    from yarl import URL
+
     split_http_url(url)  # friendly errors for bad schemes, credentials and malformed links
     try:
         return URL(url.strip()).with_fragment(None)
@@ -385,6 +408,8 @@ def _too_large(limit: int) -> FetchError:
 
 
 def _client_error(exc: aiohttp.ClientError) -> FetchError:
+    import aiohttp
+
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return FetchError("The site's security certificate is not valid, so I didn't trust it.")
     if isinstance(exc, aiohttp.ClientSSLError):

@@ -14,8 +14,8 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -27,6 +27,10 @@ from prometheus_client import (
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
+
+if TYPE_CHECKING:
+    # aiohttp's web server is imported only by what serves HTTP: a CLI summary never does.
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +178,8 @@ def add_health_routes(
     app: web.Application, readiness: Readiness, metrics: Metrics | None = None
 ) -> None:
     """Add /healthz, /readyz and /metrics to `app` (e.g. the Slack HTTP-mode app)."""
+    from aiohttp import web
+
     metrics = metrics or METRICS
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -205,6 +211,8 @@ def add_health_routes(
 
 def health_app(readiness: Readiness, metrics: Metrics | None = None) -> web.Application:
     """A stand-alone aiohttp app serving only the three operator endpoints."""
+    from aiohttp import web
+
     app = web.Application()
     add_health_routes(app, readiness, metrics)
     return app
@@ -215,6 +223,8 @@ async def serve_health(
     host: str, port: int, readiness: Readiness, metrics: Metrics | None = None
 ) -> AsyncIterator[int]:
     """Serve `health_app` on host:port until the block exits; yields the bound port (0 = any)."""
+    from aiohttp import web
+
     runner = web.AppRunner(health_app(readiness, metrics), access_log=None)
     await runner.setup()
     try:

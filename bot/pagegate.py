@@ -11,12 +11,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import lxml.html
-from lxml import etree
-
 from bot.errors import ExtractError
+from summarizer.wordcount import unspaced_share, word_count
 
 #: Below either bound the body is a teaser, a stub or a wall, not an article worth summarizing.
+#: Words as `word_count` counts them; the character bound is for spaced scripts only (500
+#: characters of Japanese hold some 250 words).
 MIN_BODY_CHARS = 500
 MIN_BODY_WORDS = 80
 
@@ -42,6 +42,10 @@ MESSAGES = {
         f"read it. {HOW_TO}"
     ),
     "login": f"This page asks you to sign in before showing the article. {HOW_TO}",
+    "table": (
+        "This page is mostly a table (standings, results or listings), not an article I can "
+        f"sum up in bullets. {HOW_TO}"
+    ),
     "link_page": (
         "This page is mostly a list of links (a front page or index), not a single article. "
         "Send the link of the article itself."
@@ -134,6 +138,9 @@ _WALLS = {
 WALL_SHARE = 0.35
 #: Share of the page's visible text that sits inside links, above which it is a link page.
 LINK_SHARE = 0.6
+#: A body whose table rows hold this share of its text, with too little prose beside them, is
+#: a table page (standings, results, prices): it gets its own refusal, not row "bullets".
+TABLE_SHARE = 0.5
 
 
 class PageRejected(ExtractError):
@@ -174,6 +181,9 @@ class PageFacts:
     def from_html(cls, html: str) -> PageFacts:
         if not html or not html.strip():
             return cls()
+        import lxml.html  # here, not at the top: text input never parses HTML
+        from lxml import etree
+
         try:
             # lxml refuses str input that carries an encoding declaration (XHTML pages).
             root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
@@ -215,7 +225,9 @@ class PageFacts:
 
 def check_page(body: str, page: PageFacts) -> None:
     """Raise `PageRejected` unless `body` reads as the article itself; say why when it doesn't."""
-    short = len(body) < MIN_BODY_CHARS or len(body.split()) < MIN_BODY_WORDS
+    if table_share(body) >= TABLE_SHARE and too_short(prose_only(body)):
+        raise PageRejected("table")
+    short = too_short(body)
     if not short:
         wall = dominant_wall(body)
         if wall:
@@ -236,6 +248,13 @@ def check_page(body: str, page: PageFacts) -> None:
     if not body:
         raise PageRejected("no_text")
     raise PageRejected("too_short")
+
+
+def too_short(body: str, min_chars: int = MIN_BODY_CHARS, min_words: int = MIN_BODY_WORDS) -> bool:
+    """Too little text for an article, in words (any script) and, for spaced text, characters."""
+    if word_count(body) < min_words:
+        return True
+    return len(body) < min_chars and unspaced_share(body) < 0.5
 
 
 def _wall_shares(text: str) -> dict[str, tuple[float, int]]:
@@ -282,7 +301,7 @@ def _teaser_then_paywall(body: str) -> bool:
 
     Two phrases are needed: a lone "Already a subscriber? Sign in" closes many free articles.
     """
-    if len(body.split()) >= 300:
+    if word_count(body) >= 300:
         return False
     tail = body[-max(200, len(body) // 4):]
     return len(_WALLS["paywall"].findall(tail)) >= 2
@@ -294,6 +313,57 @@ def _link_lines_share(body: str, page: PageFacts) -> float:
     total = sum(len(line) for line in lines)
     linked = sum(len(line) for line in lines if line.casefold() in page.link_texts)
     return linked / total if total else 0.0
+
+
+# --- tables and date lines ---------------------------------------------------------------------
+
+# trafilatura writes a table as "| cell | cell |" lines under a "|---|---|" rule; a row copied
+# from elsewhere may have lost its outer bars ("6 | Ryan Blaney | 2339 | 1").
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)+\|?$")
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_WEEKDAYS = r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|" \
+    r"sat(?:urday)?|sun(?:day)?"
+# A line made only of a date and/or a time: "November 20, 2026", "Fri 20 Nov 2026 09.30 GMT",
+# "2026-11-20T09:00:00Z", "Updated: 20/11/2026, 9:30 am". Nothing in it to summarize.
+_DATE_LINE = re.compile(
+    rf"^(?:(?:published|updated|posted|last\s+updated|on|at)\b:?|{_MONTHS}|{_WEEKDAYS}|"
+    r"\d{1,4}(?:st|nd|rd|th)?|[ap]\.?m\.?|gmt|utc|bst|cet|cest|[ecmp][sd]?t|z|t(?=\d)|"
+    r"[\s,./:\-–—|()+]|年|月|日|時|分)+$",
+    re.IGNORECASE,
+)
+
+
+def is_table_row(line: str) -> bool:
+    """A row (or the rule) of a table as extracted text: cells between bars, none of them prose."""
+    if _TABLE_RULE.match(line.strip()):
+        return True
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    return len(cells) >= 3 and all(word_count(c) <= 6 for c in cells)
+
+
+def is_date_line(line: str) -> bool:
+    """A line holding only a date and/or a time (a dateline or a "last updated" stamp)."""
+    text = line.strip()
+    return bool(text) and any(ch.isdigit() for ch in text) and bool(_DATE_LINE.match(text))
+
+
+def table_share(body: str) -> float:
+    """Share of the body's characters that sit in table rows."""
+    lines = [line for line in body.split("\n") if line.strip()]
+    total = sum(len(line) for line in lines)
+    rows = sum(len(line) for line in lines if is_table_row(line))
+    return rows / total if total else 0.0
+
+
+def prose_only(body: str) -> str:
+    """`body` without table rows and date-only lines, so neither becomes a bullet; unchanged
+    when nothing else is left (a table-only text is the gate's business)."""
+    lines = body.split("\n")
+    kept = [line for line in lines if not (is_table_row(line) or is_date_line(line))]
+    return "\n".join(kept) if any(line.strip() for line in kept) else body
 
 
 # --- text helpers ------------------------------------------------------------------------------

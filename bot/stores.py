@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+if TYPE_CHECKING:
+    # redis-py is imported where a Redis store is made: the SQLite and memory paths skip it.
+    import redis.asyncio as aioredis
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,8 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 @contextlib.contextmanager
 def redis_errors(error: type[Exception] = CacheUnavailable) -> Iterator[None]:
     """Turn any redis-py failure (down, timeout, auth) into `error`, which callers absorb."""
+    from redis.exceptions import RedisError
+
     try:
         yield
     except RedisError as exc:
@@ -151,6 +154,8 @@ def adopt_redis(
 
 def redis_client(url: str) -> aioredis.Redis:
     """A client for `url` with the password from REDIS_PASSWORD (never from config files)."""
+    import redis.asyncio as aioredis
+
     return aioredis.from_url(
         url,
         password=os.environ.get("REDIS_PASSWORD") or None,

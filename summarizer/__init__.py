@@ -46,6 +46,14 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
         raise ModelLoadError(
             f"unknown summarizer backend {config.backend!r}; choose one of {', '.join(BACKENDS)}"
         )
+    from summarizer.extras import models_needed_for, require_models
+
+    needs = models_needed_for(config)
+    if needs:
+        require_models(needs)
+    from summarizer.language import preload
+
+    preload()  # every backend detects the language; let its model load meanwhile
     module_name, cls_name = target.split(":")
     try:
         module = importlib.import_module(module_name)

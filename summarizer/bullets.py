@@ -17,6 +17,7 @@ import re
 from summarizer.boilerplate import PHOTO_APPOSITIVE
 from summarizer.mojibake import repair_mojibake
 from summarizer.sentences import AGENCIES
+from summarizer.wordcount import word_count
 
 #: Shortening never leaves fewer words than this.
 MIN_WORDS = 8
@@ -82,7 +83,7 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     text = _drop_pronoun_attribution(text)
     text = _drop_photo_references(text)
     text = _drop_leading_connective(text)
-    if len(text.split()) > target_words:
+    if word_count(text) > target_words:
         text = shorten(text, target_words)
     text = _balance_quotes(text)
     first = re.match(r"^[\"“'(]*([^\W\d_])", text)
@@ -167,10 +168,10 @@ def _drop_photo_references(text: str) -> str:
 def shorten(text: str, target_words: int) -> str:
     """Cut at safe points until the text fits (or no safe cut is left)."""
     for cut in (_cut_parentheticals, _cut_after_semicolon, _cut_trailing_relative):
-        if len(text.split()) <= target_words:
+        if word_count(text) <= target_words:
             break
         shorter = cut(text)
-        if len(shorter.split()) >= MIN_WORDS:
+        if word_count(shorter) >= MIN_WORDS:
             text = shorter
     return text
 

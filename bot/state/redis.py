@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
-import redis.asyncio as aioredis
+if TYPE_CHECKING:  # only in annotations; redis-py loads when a Redis store is made
+    import redis.asyncio as aioredis
 
 from bot.state.base import LockTokens, StateUnavailable, Vote, check_limit, check_vote
 from bot.stores import adopt_redis, redis_errors

@@ -363,7 +363,7 @@ def test_too_little_text():
 
 
 def test_every_reason_has_its_own_message():
-    assert len(set(MESSAGES.values())) == len(MESSAGES) == 7
+    assert len(set(MESSAGES.values())) == len(MESSAGES) == 8
 
 
 # --- plain text ----------------------------------------------------------------------------

