@@ -7,7 +7,10 @@ the parent's event loop). Reports ack latency (the HTTP response time Slack woul
 stay far under 3 s), time until the last reply, requests that never got any answer, and
 event-loop lag while the model is busy.
 
-    HF_HUB_OFFLINE=1 python benchmarks/load_slack.py [--requests 100] [--max-queue 200]
+    HF_HUB_OFFLINE=1 python benchmarks/load_slack.py [--requests 100]
+
+With no options it runs the product's default config (what `newsbot run` uses): the busy rule,
+the queue bounds and the rate limits are the defaults, each request from its own user.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from slack_harness import (
 
 async def main(
     requests: int,
-    max_queue: int,
+    max_queue: int | None,
     runner_queue: int | None,
     isolation: str = "process",
     profile: str = "",
@@ -118,11 +121,12 @@ async def main(
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--max-queue", type=int, default=200, help="service.max_queue")
+    parser.add_argument(
+        "--max-queue", type=int, default=None, help="service.max_queue (default: the product's)"
+    )
     parser.add_argument(
         "--runner-queue", type=int, default=None,
-        help="summarizer.queue_size of the batching runner (default: --max-queue; the config "
-        "default of 32 turns most of a 100-request burst into 'busy' answers)",
+        help="summarizer.queue_size of the batching runner (default: the product's)",
     )  # fmt: skip
     parser.add_argument(
         "--isolation", choices=["process", "thread"], default="process",
@@ -130,8 +134,7 @@ if __name__ == "__main__":
     )  # fmt: skip
     parser.add_argument("--profile", default="", help="write a cProfile of the bot's event loop")
     args = parser.parse_args()
-    runner_queue = args.runner_queue or args.max_queue
-    result = main(args.requests, args.max_queue, runner_queue, args.isolation, args.profile)
+    result = main(args.requests, args.max_queue, args.runner_queue, args.isolation, args.profile)
     print_table(asyncio.run(result))
     print(f"\nmachine: {machine()}")
     print("rerun: HF_HUB_OFFLINE=1 python benchmarks/load_slack.py " + " ".join(sys.argv[1:]))

@@ -107,7 +107,8 @@ class BotSettings:
     """Picklable knobs for the bot process (spawned, so everything crosses a pipe)."""
 
     api_url: str
-    max_queue: int = 200
+    #: service.max_queue, or None for the product default
+    max_queue: int | None = None
     #: summarizer.queue_size / max_batch_requests of the batching runner (None: defaults)
     runner_queue: int | None = None
     max_batch: int | None = None
@@ -142,6 +143,7 @@ def bot_config(settings: BotSettings) -> Any:
     if settings.max_batch:
         runner["max_batch_requests"] = settings.max_batch
     runner["isolation"] = settings.isolation
+    service = {"max_queue": settings.max_queue} if settings.max_queue else {}
     fetch = FetchConfig()
     if settings.page_port:
         fetch = FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(settings.page_port,))
@@ -149,11 +151,8 @@ def bot_config(settings: BotSettings) -> Any:
         summarizer=SummarizerConfig(backend="extractive", **runner),
         fetch=fetch,
         cache=CacheConfig(backend="memory"),
-        policy=PolicyConfig(
-            user_requests_per_minute=10_000, channel_requests_per_minute=10_000,
-            max_text_chars=200_000,
-        ),
-        service=ServiceConfig(max_queue=settings.max_queue),
+        policy=PolicyConfig(),  # the product's limits: each request comes from its own user
+        service=ServiceConfig(**service),
         slack=SlackConfig(
             enabled=True, mode="http", api_base_url=settings.api_url, http_host="127.0.0.1",
             http_port=0,

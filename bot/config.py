@@ -122,7 +122,8 @@ class ServiceConfig:
 
     max_concurrent_summaries: int = field(default=2, metadata=_range(1, 256))
     summarize_timeout: float = field(default=60.0, metadata=_range(1, 3_600))
-    max_queue: int = field(default=64, metadata=_range(1, 100_000))
+    #: A memory guard, far above any real burst: "busy" is decided by the expected wait.
+    max_queue: int = field(default=1000, metadata=_range(1, 100_000))
 
 
 @dataclass(frozen=True)

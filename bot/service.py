@@ -34,7 +34,7 @@ from bot.state import StateStore
 from bot.textinput import split_title
 from bot.urls import normalize_url
 from summarizer import BusyError as ModelBusy
-from summarizer import Summarizer, SummarizerError, Summary
+from summarizer import Pace, Summarizer, SummarizerError, Summary
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ PAYLOAD_VERSION = 2
 #: How long one replica may hold the per-URL lock; others poll the cache meanwhile.
 FLIGHT_LOCK_TTL = 90.0
 FLIGHT_POLL_SECONDS = 0.25
+BUSY = "I'm busy summarizing other articles right now; try again in a minute."
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class SummaryService:
         self._model_pool = ThreadPoolExecutor(limits.max_concurrent_summaries, "newsbot-model")
         self._extract_pool = ThreadPoolExecutor(2, "newsbot-extract")
         self._waiting = 0
+        self._pace = Pace()
         self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
         METRICS.track_queue_depth(lambda: self._waiting)
 
@@ -279,7 +281,7 @@ class SummaryService:
                     text, max_bullets=bullets, language=language, article_language=article_language
                 )
             else:
-                call = lambda: self.summarizer.summarize(  # noqa: E731
+                call = lambda: self._timed_summary(  # noqa: E731
                     text, max_bullets=bullets, language=language, article_language=article_language
                 )
                 work = self._in_pool(self._model_pool, call)
@@ -289,19 +291,36 @@ class SummaryService:
                 "Summarizing took too long, so I gave up. Try again later or with a shorter text."
             ) from None
         except ModelBusy:
-            raise BusyError(
-                "I'm busy summarizing other articles right now; try again in a minute."
-            ) from None
+            raise BusyError(BUSY) from None
         except SummarizerError as exc:
             raise SummarizeError(str(exc)) from exc
         finally:
             self._waiting -= 1
 
+    def _timed_summary(self, text: str, **options: Any) -> Summary:
+        started = time.perf_counter()
+        summary = self.summarizer.summarize(text, **options)
+        self._pace.observe(time.perf_counter() - started)
+        return summary
+
     def _check_capacity(self) -> None:
-        """Overload becomes a fast, polite answer instead of a long wait and a timeout."""
+        """Refuse work only when its expected wait would outlast `summarize_timeout`.
+
+        Overload becomes a fast, polite "busy" instead of a long wait and a timeout; a burst the
+        model clears in time is queued. `max_queue` is only a memory guard far above any burst.
+        """
         limits = self.config.service
         if self._waiting >= limits.max_queue + limits.max_concurrent_summaries:
-            raise BusyError("I'm busy summarizing other articles right now; try again in a minute.")
+            raise BusyError(BUSY)
+        if self.expected_wait() > limits.summarize_timeout:
+            raise BusyError(BUSY)
+
+    def expected_wait(self) -> float:
+        """Seconds a new summary would wait: the requests ahead of it × recent time per item."""
+        per_item = getattr(self.summarizer, "seconds_per_item", None)
+        if per_item is None:  # no batching runner: our own workers' recent pace
+            per_item = self._pace.per_item / self.config.service.max_concurrent_summaries
+        return (self._waiting + 1) * per_item
 
     async def _in_pool(self, pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)

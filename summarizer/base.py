@@ -63,6 +63,26 @@ class Summary:
         }
 
 
+class Pace:
+    """Recent seconds of model time per summary (an exponential moving average).
+
+    What a queue's expected wait is made of: `waiting × per_item`. Zero until something
+    has been measured, so a fresh process never refuses work on a guess.
+    """
+
+    def __init__(self, weight: float = 0.3) -> None:
+        self.weight = weight
+        self.per_item = 0.0
+        self._measured = False
+
+    def observe(self, seconds: float, items: int = 1) -> None:
+        each = seconds / max(1, items)
+        if not self._measured:
+            self.per_item, self._measured = each, True
+        else:
+            self.per_item += self.weight * (each - self.per_item)
+
+
 @runtime_checkable
 class Summarizer(Protocol):
     """What every backend offers. Calls are blocking; run them off an event loop."""

@@ -27,6 +27,7 @@ from typing import Any
 from summarizer.base import (
     BusyError,
     ModelLoadError,
+    Pace,
     Summarizer,
     SummarizerError,
     Summary,
@@ -132,6 +133,8 @@ class BatchingRunner:
         self.batch_wait = batch_wait_ms / 1000
         self.request_timeout = request_timeout
         self._queue: queue.Queue[_Request | None] = queue.Queue(maxsize=queue_size)
+        #: Recent model seconds per request, batching included: what a newcomer's wait is made of.
+        self.pace = Pace()
         #: Sizes of the most recent batches, in order: a test (or a metric) can see the batching.
         self.batches: deque[int] = deque(maxlen=1024)
         #: Called with each batch's size (e.g. a metrics histogram); bot code passes it in.
@@ -236,6 +239,11 @@ class BatchingRunner:
             ) from None
         return request.future
 
+    @property
+    def seconds_per_item(self) -> float:
+        """Recent model time per request (batched), for an expected-wait estimate."""
+        return self.pace.per_item
+
     def close(self) -> None:
         """Stop the worker after the requests already queued, then the model's own resources
         (a model process, an HTTP session)."""
@@ -288,6 +296,7 @@ class BatchingRunner:
         self.batches.append(len(live))
         if self.on_batch is not None:
             self.on_batch(len(live))
+        started = time.perf_counter()
         try:
             first = live[0]
             results = self.inner.summarize_many(
@@ -306,6 +315,7 @@ class BatchingRunner:
             for request in live:
                 request.future.set_exception(error)
             return
+        self.pace.observe(time.perf_counter() - started, len(live))
         for request, result in zip(live, results, strict=True):
             if isinstance(result, BaseException):
                 request.future.set_exception(result)

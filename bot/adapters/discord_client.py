@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 with warnings.catch_warnings():  # discord.py imports `audioop` (deprecated) for voice, unused here
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -15,9 +15,6 @@ with warnings.catch_warnings():  # discord.py imports `audioop` (deprecated) for
 
 from bot.config import DiscordConfig
 from bot.errors import ConfigError
-
-if TYPE_CHECKING:
-    from bot.adapters.discord import DiscordAdapter
 
 __all__ = ["DiscordWebSocket", "discord"]
 
@@ -57,10 +54,18 @@ def client_class(config: DiscordConfig) -> tuple[type[discord.Client], dict[str,
     )
 
 
+class EventSink(Protocol):
+    """What the client hands its start-up hook and messages to (the adapter)."""
+
+    async def setup_hook(self) -> None: ...
+
+    def on_message(self, message: discord.Message) -> None: ...
+
+
 class _Hooks:
     """Routes discord.py's start-up hook and message event to the adapter."""
 
-    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+    def __init__(self, adapter: EventSink, **options: Any) -> None:
         self.adapter = adapter
         super().__init__(**options)
 

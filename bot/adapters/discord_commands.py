@@ -6,20 +6,30 @@ once, not on every start.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.adapters.discord_client import discord, use_api
 from bot.chat import RequestOptions, Trigger
 from bot.config import Config, secret
 from bot.errors import ConfigError
 
-if TYPE_CHECKING:
-    from bot.adapters.discord import DiscordAdapter
-
 app_commands = discord.app_commands
 
 
-def build_tree(client: discord.Client, adapter: DiscordAdapter | None = None) -> Any:
+class RequestSink(Protocol):
+    """What a command invocation is handed to (the adapter)."""
+
+    async def on_request(
+        self,
+        interaction: discord.Interaction,
+        text: str,
+        trigger: Trigger,
+        options: RequestOptions,
+        message_id: str = "",
+    ) -> None: ...
+
+
+def build_tree(client: discord.Client, adapter: RequestSink | None = None) -> Any:
     """The slash command and context menu; `adapter` is None when only syncing them."""
     tree = app_commands.CommandTree(client)
 

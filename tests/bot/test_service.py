@@ -294,13 +294,39 @@ async def test_model_timeout_is_a_clear_error(make_service):
         await svc.summarize_text(SAMPLE_TEXT)
 
 
-async def test_full_queue_is_a_fast_busy_error(make_service):
+async def test_a_full_queue_is_a_fast_busy_error_whatever_the_wait(make_service):
+    """`max_queue` is the memory guard: past it, "busy" even when the model is quick."""
     svc = make_service(FakeSummarizer(delay=0.5), max_concurrent_summaries=1, max_queue=1)
     tasks = [asyncio.create_task(svc.summarize_text(SAMPLE_TEXT)) for _ in range(3)]
     results = await asyncio.gather(*tasks, return_exceptions=True)
     busy = [r for r in results if isinstance(r, BusyError)]
     done = [r for r in results if isinstance(r, SummaryResult)]
     assert len(busy) == 1 and len(done) == 2
+
+
+async def test_a_burst_the_model_clears_in_time_is_queued_not_refused(make_service):
+    """100 pastes at once with the product's defaults: all summarized, none told "busy"."""
+    svc = make_service(FakeSummarizer(delay=0.01))
+    results = await asyncio.gather(
+        *(svc.summarize_text(f"{SAMPLE_TEXT}\nVariant {i}.") for i in range(100)),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["SummaryResult"] * 100
+
+
+async def test_busy_when_the_expected_wait_would_pass_the_timeout(make_service):
+    """A slow model gets "busy" as soon as the queue ahead would outlast summarize_timeout."""
+    svc = make_service(FakeSummarizer(delay=0.4), max_concurrent_summaries=1, summarize_timeout=1.1)
+    await svc.summarize_text(SAMPLE_TEXT)  # the pace is measured: 0.4 s a summary
+    assert 0.4 <= svc.expected_wait() < 0.6
+    results = await asyncio.gather(
+        *(svc.summarize_text(f"{SAMPLE_TEXT}\nVariant {i}.") for i in range(5)),
+        return_exceptions=True,
+    )
+    busy = [r for r in results if isinstance(r, BusyError)]
+    done = [r for r in results if isinstance(r, SummaryResult)]
+    # waits of 0.4 and 0.8 s fit in 1.1 s; 1.2 s and more would not, so those are refused
+    assert (len(done), len(busy)) == (2, 3)
 
 
 async def test_summarizer_input_error_becomes_summarize_error(make_service):
@@ -395,7 +421,7 @@ async def test_concurrent_requests_share_one_model_batch_through_the_runner(make
 
 
 def test_runner_queue_is_never_smaller_than_the_service_queue(monkeypatch):
-    """Overload is decided by [service] max_queue: the model runner must accept that many."""
+    """The service's memory guard decides; the model runner must accept that many."""
     import bot.runtime
     from bot.config import ServiceConfig
     from summarizer import SummarizerConfig

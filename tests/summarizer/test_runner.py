@@ -65,6 +65,16 @@ async def test_concurrent_requests_are_served_by_one_batched_call(runners):
     assert [r.bullets[0].text for r in results] == [f"Story {i} happened." for i in range(8)]
 
 
+async def test_the_runner_knows_its_recent_time_per_request_across_a_batch(runners):
+    """A batch of 4 taking ~0.4 s is ~0.1 s a request: the newcomer's wait is made of that."""
+    inner = RecordingSummarizer(delay=0.1)  # per text: a batch of 4 takes ~0.4 s
+    runner = make(runners, inner)
+    assert runner.seconds_per_item == 0.0  # nothing measured yet: no request is refused on a guess
+    await asyncio.gather(*(runner.asummarize(f"Story {i} happened.") for i in range(4)))
+    assert inner.batches == [4]
+    assert 0.09 <= runner.seconds_per_item < 0.2
+
+
 async def test_batches_are_capped_and_errors_stay_per_request(runners):
     inner = RecordingSummarizer()
     runner = make(runners, inner, max_batch=3)
