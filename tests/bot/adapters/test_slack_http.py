@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 import time
 
 import pytest
+from slack_bolt.async_app import AsyncApp
 
+from bot.adapters.slack_http import SlackHTTPServer
+from bot.errors import ConfigError
 from tests.bot.adapters.test_slack import AUTO, SECRET, fake, make_bot, msg, pages, tokens  # noqa: F401
 from tests.fake_slack import event_body, sign
 
@@ -66,3 +72,78 @@ async def test_healthz(bot):
     port = bot.adapter.http.port
     async with bot.session.get(f"http://127.0.0.1:{port}/healthz") as resp:
         assert resp.status == 200 and (await resp.json()) == {"ok": True}
+
+
+# --- authenticate before parsing (issue 33 item 5) ----------------------------------------------
+
+MALFORMED = {
+    "broken-form": (b"%%%&&&==&=&payload", "application/x-www-form-urlencoded"),
+    "payload-not-json": (b"payload=%7Bnot-json", "application/x-www-form-urlencoded"),
+    "payload-json-array": (b"payload=%5B1%2C2%5D", "application/x-www-form-urlencoded"),
+    "json-broken": (b"{not json", "application/json"),
+    "json-array": (b'[{"type": "event_callback"}]', "application/json"),
+    "json-string": (b'"event_callback"', "application/json"),
+    "not-utf8": (b'{"type": "event_callback", "x": "\xff\xfe"}', "application/json"),
+    "deep-nesting": (b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "application/json"),
+    "wrong-shapes": (b'{"type": "event_callback", "authorizations": 5}', "application/json"),
+}
+
+
+def sign_bytes(secret: str, body: bytes, timestamp: str | None = None) -> dict[str, str]:
+    """`sign` for bodies that are not text (invalid UTF-8)."""
+    ts = timestamp or str(int(time.time()))
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + digest.hexdigest()}
+
+
+def tracebacks(records) -> list[str]:
+    return [r.getMessage() for r in records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_signed_malformed_body_gets_400_without_a_traceback(bot, fake, caplog, case):  # noqa: F811
+    body, ctype = MALFORMED[case]
+    headers = {"Content-Type": ctype, **sign_bytes(SECRET, body)}
+    async with bot.session.post(bot.url, data=body, headers=headers) as resp:
+        assert resp.status == 400
+        assert (await resp.json()) == {"error": "malformed request"}
+    await bot.settle()
+    assert tracebacks(caplog.records) == []
+    assert [c.method for c in fake.calls] == []
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_unsigned_malformed_body_gets_401_without_a_traceback(bot, fake, caplog, case):  # noqa: F811
+    body, ctype = MALFORMED[case]
+    headers = {"Content-Type": ctype, **sign_bytes("not-the-secret", body)}
+    async with bot.session.post(bot.url, data=body, headers=headers) as resp:
+        assert resp.status == 401
+    assert tracebacks(caplog.records) == []
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["soon", "1e9", " 1700000000", "1_700_000_000", "١٧٠٠٠٠٠٠٠٠", "-1", ""]
+)
+async def test_a_timestamp_that_is_not_plain_digits_gets_401(bot, fake, caplog, timestamp):  # noqa: F811
+    body = event_body(msg(AUTO, "hello")).encode()
+    headers = {"Content-Type": "application/json", **sign_bytes(SECRET, body, timestamp or "x")}
+    headers["X-Slack-Request-Timestamp"] = timestamp
+    async with bot.session.post(bot.url, data=body, headers=headers) as resp:
+        assert resp.status == 401
+    assert tracebacks(caplog.records) == []
+
+
+async def test_a_signature_with_non_ascii_bytes_gets_401(bot, caplog):
+    body = event_body(msg(AUTO, "hello")).encode()
+    headers = {"Content-Type": "application/json", **sign_bytes(SECRET, body)}
+    headers["X-Slack-Signature"] = "v0=é" + "0" * 63
+    async with bot.session.post(bot.url, data=body, headers=headers) as resp:
+        assert resp.status == 401
+    assert tracebacks(caplog.records) == []
+
+
+def test_server_refuses_to_start_without_a_signing_secret():
+    app = AsyncApp(token="xoxb-test", signing_secret="", request_verification_enabled=False)
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        SlackHTTPServer(app, "127.0.0.1", 0)
