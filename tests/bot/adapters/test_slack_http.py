@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import logging
 import time
@@ -12,7 +13,9 @@ import pytest
 from slack_bolt.async_app import AsyncApp
 
 from bot.adapters.slack_http import SlackHTTPServer
+from bot.config import LogConfig
 from bot.errors import ConfigError
+from bot.logs import CONTINUATION, QUIET_LIBRARIES, setup_logging
 from tests.bot.adapters.test_slack import AUTO, SECRET, fake, make_bot, msg, pages, tokens  # noqa: F401
 from tests.fake_slack import event_body, sign
 
@@ -147,3 +150,60 @@ def test_server_refuses_to_start_without_a_signing_secret():
     app = AsyncApp(token="xoxb-test", signing_secret="", request_verification_enabled=False)
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
         SlackHTTPServer(app, "127.0.0.1", 0)
+
+
+# --- nothing unauthenticated or article-shaped reaches the logs (issue 33 item 6) ---------------
+
+FORGED = "2031-01-01 00:00:00,000 CRITICAL bot.admin [-] FORGED all tokens rotated"
+SENTENCE = "The council approved the desalination plant by a single vote"
+
+
+@pytest.fixture
+def debug_log():
+    """newsbot logging at DEBUG on a buffer, as `newsbot run --debug` sets it; undone after."""
+    root = logging.getLogger()
+    saved = (root.level, logging.getLogRecordFactory(), list(root.handlers))
+    names = [*QUIET_LIBRARIES, "aiohttp.access"]
+    levels = {name: logging.getLogger(name).level for name in names}
+    buf = io.StringIO()
+
+    def setup(fmt: str) -> io.StringIO:
+        setup_logging(LogConfig(level="INFO", format=fmt), stream=buf, debug=True)
+        return buf
+
+    yield setup
+    root.handlers[:] = saved[2]
+    root.setLevel(saved[0])
+    logging.setLogRecordFactory(saved[1])
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_debug_logs_hold_no_forged_line_body_or_summary(
+    debug_log, make_bot, pages, fake, fmt  # noqa: F811
+):
+    buf = debug_log(fmt)
+    bot = await make_bot()
+    pasted = f"{SENTENCE}.\n{FORGED}"
+    unsigned = f"payload={pasted}\n{FORGED}\n".encode()
+    headers = {"Content-Type": "text/plain"}
+    async with bot.session.post(bot.url, data=unsigned, headers=headers) as resp:
+        assert resp.status == 401
+    status, _, _ = await bot.send(event_body(msg(AUTO, f"{pasted} <{pages.base}/story>")))
+    assert status == 200
+    await bot.settle()
+    (post,) = fake.of("chat.postMessage")  # the summary went out, so slack_sdk had its payload
+    out = buf.getvalue()
+    assert "refused a Slack request: bad timestamp" not in out  # it was unsigned, not stale
+    assert "refused a Slack request: unsigned" in out
+    assert SENTENCE not in out and "FORGED" not in out
+    bullets = [b["text"]["text"].lstrip("• ") for b in post.args["blocks"][1:-2]]
+    assert bullets and all(len(b) > 40 for b in bullets)
+    assert not [b for b in bullets if b[:40] in out]
+    assert "Harbor town votes" not in out  # the article's title either
+    for line in out.splitlines():
+        if fmt == "json":
+            json.loads(line)
+        else:
+            assert line[:4].isdigit() or line.startswith(CONTINUATION), line
