@@ -80,12 +80,17 @@ def parse_slack_body(raw: bytes, content_type: str) -> tuple[str, dict[str, Any]
     if not text:
         return text, {}
     if content_type == "application/json" or text.startswith("{"):
-        return text, _json_object(text, "body")
+        body = _json_object(text, "body")
+        check_shape(body)
+        return text, body
     fields = dict(parse_qsl(text, keep_blank_values=True))
     if "payload" in fields:
-        return text, _json_object(fields["payload"], "payload")
+        payload = _json_object(fields["payload"], "payload")
+        check_shape(payload)
+        return text, payload
     # A form that merely mentions "payload" (a pasted article) is plain fields; Bolt (1.30)
     # would read it as an empty interactivity payload and the paste would vanish unanswered.
+    check_shape(fields)  # a slash command's fields are strings; an "event" field is not one
     return text, fields
 
 
@@ -99,6 +104,79 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedRequest(f"{what} is JSON but not an object")
     return value
+
+
+_STR = (str,)
+_STR_OR_NULL = (str, type(None))
+_OBJECT = (dict,)
+_ENTITY = (dict, str, type(None))  # an object with an "id", the id itself, or null
+#: The JSON types Slack sends for the fields Bolt's middleware, listener matching and context
+#: building read without checking (`body["event"].get(...)`, `re.search(..., event["text"])`).
+#: Another type in a signed body is not a Slack request; Bolt would answer 500 and log a trace.
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    **dict.fromkeys(("command", "challenge"), _STR),
+    **dict.fromkeys(
+        ("type", "subtype", "text", "callback_id", "action_id", "block_id", "trigger_id", "id",
+         "team_id", "user_id", "channel_id", "enterprise_id", "bot_id", "app_id", "api_app_id",
+         "ts", "thread_ts", "event_ts", "message_ts", "event_id", "response_url", "token",
+         "function_execution_id", "bot_access_token", "context_team_id",
+         "context_enterprise_id"),
+        _STR_OR_NULL,
+    ),  # fmt: skip
+    **dict.fromkeys(
+        ("event", "message", "previous_message", "item", "view", "container", "assistant_thread",
+         "function_data", "workflow_step"),
+        _OBJECT,
+    ),  # fmt: skip
+    **dict.fromkeys(("team", "user", "channel", "enterprise"), _ENTITY),
+    **dict.fromkeys(("authorizations", "actions", "response_urls"), (list,)),
+}
+#: Lists Bolt indexes at [0] unchecked; Slack sends the element that was used, never none.
+_NON_EMPTY = frozenset({"actions"})
+#: Per request type, the ids Slack always sends and Bolt's listener matching reads unchecked
+#: ("actions.action_id": in every element of `actions`).
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "block_actions": ("actions.action_id", "actions.block_id"),
+    "block_suggestion": ("action_id", "block_id"),
+    "view_submission": ("view.callback_id",),
+    "view_closed": ("view.callback_id",),
+    **dict.fromkeys(
+        ("shortcut", "message_action", "interactive_message", "dialog_submission",
+         "dialog_cancellation", "dialog_suggestion", "workflow_step_edit"),
+        ("callback_id",),
+    ),  # fmt: skip
+}
+#: Nesting Slack's envelopes actually use (body → event → message → ...); deeper is not read.
+_MAX_SHAPE_DEPTH = 6
+
+
+def check_shape(body: dict[str, Any], depth: int = 0) -> None:
+    """`MalformedRequest` unless each field Bolt reads blindly has the type Slack sends."""
+    for key, value in body.items():
+        allowed = _FIELD_TYPES.get(key)
+        if allowed is None:
+            continue
+        if not isinstance(value, allowed):
+            raise MalformedRequest(f"{key!r} is a JSON {type(value).__name__}")
+        if depth >= _MAX_SHAPE_DEPTH:
+            continue
+        if isinstance(value, list):
+            if key in _NON_EMPTY and not value:
+                raise MalformedRequest(f"{key!r} is empty")
+            if not all(isinstance(item, dict) for item in value):
+                raise MalformedRequest(f"{key!r} holds something other than objects")
+            for item in value:
+                # Block Kit elements carry rich-text objects under "text"; only ids matter here.
+                check_shape({k: v for k, v in item.items() if k != "text"}, depth + 1)
+        elif isinstance(value, dict):
+            check_shape(value, depth + 1)
+    if depth == 0:  # "type" is known to be a string or null by now
+        for path in _REQUIRED.get(body.get("type") or "", ()):
+            container, _, key = path.rpartition(".")
+            holders = body.get(container) if container else body
+            for holder in holders if isinstance(holders, list) else [holders]:
+                if not isinstance(holder, dict) or not isinstance(holder.get(key), str):
+                    raise MalformedRequest(f"a {body['type']} request without {path}")
 
 
 def bolt_request(text: str, body: dict[str, Any], request: web.Request) -> AsyncBoltRequest:

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import time
+from urllib.parse import quote
 
 import pytest
 from slack_bolt.async_app import AsyncApp
@@ -79,6 +80,13 @@ async def test_healthz(bot):
 
 # --- authenticate before parsing (issue 33 item 5) ----------------------------------------------
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def interaction(payload: bytes) -> bytes:
+    return b"payload=" + quote(payload).encode()
+
+
 MALFORMED = {
     "broken-form": (b"%%%&&&==&=&payload", "application/x-www-form-urlencoded"),
     "payload-not-json": (b"payload=%7Bnot-json", "application/x-www-form-urlencoded"),
@@ -89,6 +97,12 @@ MALFORMED = {
     "not-utf8": (b'{"type": "event_callback", "x": "\xff\xfe"}', "application/json"),
     "deep-nesting": (b'{"a":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "application/json"),
     "wrong-shapes": (b'{"type": "event_callback", "authorizations": 5}', "application/json"),
+    # found by the fuzz test: each made Bolt answer 500 with a traceback
+    "null-event": (b'{"event": null}', "application/json"),
+    "form-event-field": (b"event", "application/x-www-form-urlencoded"),
+    "list-type": (b'{"type": [null]}', "application/json"),
+    "no-actions": (interaction(b'{"type": "block_actions", "actions": []}'), FORM),
+    "action-without-id": (interaction(b'{"type": "block_actions", "actions": [{}]}'), FORM),
 }
 
 
