@@ -10,10 +10,16 @@ Rules for anyone writing a log call in newsbot:
   the summary id instead. Article text is untrusted and may be private; as a last guard,
   messages longer than `MAX_MESSAGE_CHARS` are cut.
 - Log the request id (`request_context`), not user names or message text.
+- Libraries that log request and response bodies below some level (slack_bolt and slack_sdk
+  below WARNING, discord.py below INFO) are held at that level even at DEBUG, whichever logger
+  their code writes through (`QUIET_LIBRARIES`).
+- Control characters (CR, LF, other C0 and C1, bidi controls, Unicode line separators) are
+  escaped in every line the formatters write, so logged text cannot forge or reorder a line.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
@@ -43,6 +49,23 @@ MIN_SECRET_CHARS = 4
 #: A log message longer than this is cut (a full article must never reach the logs).
 MAX_MESSAGE_CHARS = 4_000
 REDACTED = "[REDACTED]"
+
+#: Below these levels the libraries log raw request bodies (slack_bolt: unverified Slack
+#: requests), Web API payloads (slack_sdk: chat.postMessage with summary sentences) and
+#: gateway events (discord.py: message content), so their records below it are dropped.
+QUIET_LIBRARIES: dict[str, int] = {
+    "slack_bolt": logging.WARNING,
+    "slack_sdk": logging.WARNING,
+    "discord": logging.INFO,
+}
+
+# Characters that end, rewrite or visually reorder a line: C0 and DEL, C1 (NEL is U+0085),
+# Unicode line/paragraph separators, and the bidi marks, embeddings, overrides and isolates.
+# ZWJ/ZWNJ stay: scripts and emoji need them and they cannot move text around.
+_OTHER_CONTROLS = r"\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(rf"[\x00-\x1f{_OTHER_CONTROLS}]")
+_CONTROL_BUT_LF = re.compile(rf"[\x00-\x09\x0b-\x1f{_OTHER_CONTROLS}]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 REQUEST_ID: ContextVar[str] = ContextVar("newsbot_request_id", default="-")
 
@@ -88,6 +111,19 @@ def request_context(request_id: str | None = None) -> Iterator[str]:
         yield rid
     finally:
         REQUEST_ID.reset(token)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+
+def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
+    """`text` with every line-breaking or bidi control written as a visible escape (\\n, \\x1b,
+    \\u202e), so logged text can neither start a forged log line nor reorder the one it is in."""
+    return (_CONTROL_BUT_LF if keep_newlines else _CONTROL).sub(_escape, text)
 
 
 class Redactor:
@@ -156,6 +192,38 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class LibraryNoiseFilter(logging.Filter):
+    """Drop records made in a `QUIET_LIBRARIES` package's code below that package's level.
+
+    Keyed on the file that made the record, not the logger name: Bolt writes its framework
+    messages (bodies included) through whatever logger the app was given, i.e. ours.
+    """
+
+    def __init__(self, quiet: dict[str, int] = QUIET_LIBRARIES) -> None:
+        super().__init__()
+        self._dirs = tuple(
+            (os.path.join(directory, ""), level)
+            for name, level in quiet.items()
+            for directory in _package_dirs(name)
+        )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        path = record.pathname
+        return not any(record.levelno < lvl and path.startswith(d) for d, lvl in self._dirs)
+
+
+def _package_dirs(name: str) -> list[str]:
+    try:
+        spec = importlib.util.find_spec(name)  # finds the package without importing it
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    # Both spellings: a record's pathname is the path the module was imported by (symlinks kept).
+    dirs = list(spec.submodule_search_locations)
+    return list(dict.fromkeys(dirs + [os.path.realpath(d) for d in dirs]))
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
@@ -183,7 +251,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": self.redact(record.getMessage()),
+            "message": escape_controls(self.redact(record.getMessage())),
             "request_id": getattr(record, "request_id", REQUEST_ID.get()),
         }
         for key, value in vars(record).items():
@@ -191,27 +259,45 @@ class JsonFormatter(logging.Formatter):
                 doc[key] = self._safe(value)
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
+        # JSON escapes a traceback's newlines itself; everything else is escaped as in text.
         if record.exc_text:
-            doc["exc"] = self.redact(record.exc_text)
+            doc["exc"] = escape_controls(self.redact(record.exc_text), keep_newlines=True)
         if record.stack_info:
-            doc["stack"] = self.redact(record.stack_info)
+            doc["stack"] = escape_controls(self.redact(record.stack_info), keep_newlines=True)
         return json.dumps(doc, ensure_ascii=False, default=str)
 
     def _safe(self, value: Any) -> Any:
         if isinstance(value, bool | int | float) or value is None:
             return value
-        return self.redact(str(value))
+        return escape_controls(self.redact(str(value)))
+
+
+#: Starts each traceback or stack line under a text record: only a record's own first line
+#: begins at column 0, so text inside an exception message cannot pass for a record.
+CONTINUATION = "| "
 
 
 class RedactingTextFormatter(logging.Formatter):
-    """The text format, with the finished line masked once more (extras, custom formats)."""
+    """The text format, masked once more (extras, custom formats) and with controls escaped."""
 
     def __init__(self, redactor: Redactor | None = None) -> None:
         super().__init__(TEXT_FORMAT)
         self.redact = redactor or Redactor()
 
     def format(self, record: logging.LogRecord) -> str:
-        return self.redact(super().format(record))
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        lines = [escape_controls(self.redact(self.formatMessage(record)))]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        for block in (record.exc_text, record.stack_info):
+            if block:
+                lines += (
+                    CONTINUATION + escape_controls(line)
+                    for line in self.redact(block).split("\n")
+                )
+        return "\n".join(lines)
 
 
 def _mask_at_creation(masker: RedactingFilter) -> None:
@@ -239,6 +325,7 @@ def setup_logging(
     """
     redactor = Redactor()
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(LibraryNoiseFilter())
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactingFilter(redactor))
     if config.format == "json":
@@ -256,4 +343,7 @@ def setup_logging(
     root.setLevel(logging.DEBUG if debug else config.level)
     # Per-request access lines would log every Slack delivery and health probe.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Also at DEBUG: the levels below which these libraries log bodies (see QUIET_LIBRARIES).
+    for name, level in QUIET_LIBRARIES.items():
+        logging.getLogger(name).setLevel(level)
     return handler

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from bot.config import LogConfig
 from bot.logs import (
+    CONTINUATION,
     MAX_MESSAGE_CHARS,
+    QUIET_LIBRARIES,
     REDACTED,
     REQUEST_ID,
     Redactor,
@@ -28,6 +30,7 @@ def capture(monkeypatch):
     root = logging.getLogger()
     level = root.level
     factory = logging.getLogRecordFactory()
+    quieted = {n: logging.getLogger(n).level for n in [*QUIET_LIBRARIES, "aiohttp.access"]}
     buf = io.StringIO()
     installed = []
 
@@ -40,6 +43,8 @@ def capture(monkeypatch):
         root.removeHandler(handler)
     root.setLevel(level)
     logging.setLogRecordFactory(factory)
+    for name, old in quieted.items():
+        logging.getLogger(name).setLevel(old)
 
 
 def lines(buf):
@@ -197,3 +202,105 @@ def test_no_generated_slack_token_gets_through(prefix, body, suffix, kind):
 def test_no_configured_secret_gets_through(secret, noise):
     out = Redactor(env_vars=(), extra_secrets=[secret])(noise + secret + noise)
     assert secret not in out
+
+
+# --- control characters and chatty libraries (issue 33 item 6) ----------------------------------
+
+FORGED = "2031-01-01 00:00:00,000 CRITICAL bot.admin [-] FORGED"
+# CR, LF, NEL (C1), ESC, line separator, and bidi override / isolate / mark
+CONTROLS = "\r\n\x85\x1b[2J\u2028\u2029\u202e\u2067\u200f"
+
+
+def test_text_lines_escape_controls_so_nothing_forges_a_line(capture):
+    buf = capture("text")
+    logging.getLogger("newsbot.test").warning("title %s\n%s", f"a{CONTROLS}b", FORGED)
+    (line,) = buf.getvalue().splitlines()  # str.splitlines also splits on NEL and U+2028
+    assert line.endswith(
+        "title a\\r\\n\\x85\\x1b[2J\\u2028\\u2029\\u202e\\u2067\\u200fb\\n" + FORGED
+    )
+
+
+def test_text_tracebacks_keep_their_lines_but_none_starts_a_record(capture):
+    buf = capture("text")
+    try:
+        raise ValueError(f"bad title\n{FORGED}\r\u202eevil")
+    except ValueError:
+        logging.getLogger("newsbot.test").exception("could not render")
+    first, *rest = buf.getvalue().rstrip("\n").split("\n")
+    assert first.endswith("could not render")
+    assert rest[0] == CONTINUATION + "Traceback (most recent call last):"
+    assert all(line.startswith(CONTINUATION) for line in rest)
+    assert CONTINUATION + FORGED + "\\r\\u202eevil" in rest
+
+
+def test_json_lines_escape_controls_in_message_extras_and_traceback(capture):
+    buf = capture("json")
+    log = logging.getLogger("newsbot.test")
+    try:
+        raise ValueError(f"x{CONTROLS}y")
+    except ValueError:
+        log.exception("m%s", CONTROLS, extra={"title": f"t{CONTROLS}"})
+    raw = buf.getvalue()
+    assert raw.count("\n") == 1  # one record, one line
+    assert not [c for c in CONTROLS if not c.isprintable() and c in raw.rstrip("\n")]
+    (doc,) = lines(buf)
+    escaped = "\\r\\n\\x85\\x1b[2J\\u2028\\u2029\\u202e\\u2067\\u200f"
+    assert doc["message"] == "m" + escaped
+    assert doc["title"] == "t" + escaped
+    # A traceback keeps its real line breaks (JSON escapes those); the rest is escaped.
+    assert doc["exc"].endswith("ValueError: x\\r\n" + escaped[4:] + "y")
+
+
+def test_zero_width_joiners_are_text_not_controls(capture):
+    buf = capture("json")
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ inside a word
+    logging.getLogger("newsbot.test").info("%s %s", family, persian)
+    assert lines(buf)[0]["message"] == f"{family} {persian}"
+
+
+def test_slack_bolt_body_logging_is_held_back_even_at_debug(capture):
+    from slack_bolt.middleware.request_verification import RequestVerification
+
+    buf = capture("json", level="DEBUG")
+    ours = logging.getLogger("bot.adapters.slack")
+    verification = RequestVerification("secret", base_logger=ours)
+    verification._debug_log_error("v0=00", "1700000000", f"text=pasted article\n{FORGED}")
+    logging.getLogger("slack_sdk.web.async_base_client").debug("json_body: {'text': 'bullet'}")
+    logging.getLogger("discord.gateway").debug("WebSocket Event: {'content': 'hello'}")
+    logging.getLogger("discord.client").info("logged in")
+    logging.getLogger("slack_bolt.App").warning("listener failed")
+    assert [(o["logger"], o["message"]) for o in lines(buf)] == [
+        ("discord.client", "logged in"),
+        ("slack_bolt.App", "listener failed"),
+    ]
+
+
+async def test_bolt_messages_through_our_logger_are_held_back_too(capture):
+    # Bolt writes its framework messages (a listener's response body among them) through the
+    # logger the app was given; for newsbot that is a project logger.
+    from slack_bolt.async_app import AsyncApp
+    from slack_bolt.authorization import AuthorizeResult
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    buf = capture("json", level="DEBUG")
+    ours = logging.getLogger("bot.adapters.slack")
+
+    async def authorize(**_):
+        return AuthorizeResult(enterprise_id=None, team_id="T0", bot_token="xoxb-1", bot_id="B0")
+
+    app = AsyncApp(
+        logger=ours, authorize=authorize, signing_secret="s", request_verification_enabled=False
+    )
+
+    @app.command("/summarize")
+    async def summarize(ack, command):
+        ours.debug("command of %d chars", len(command["text"]))
+        await ack("Summarizing: the council approved the plant")
+
+    body = "command=%2Fsummarize&text=the+council+approved+the+plant&team_id=T0&user_id=U0"
+    response = await app.async_dispatch(AsyncBoltRequest(body=body))
+    assert response.status == 200 and "council" in response.body
+    messages = [o["message"] for o in lines(buf)]
+    assert "command of 30 chars" in messages  # our own DEBUG lines on that logger stay
+    assert not [m for m in messages if "council" in m]
