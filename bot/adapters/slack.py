@@ -57,6 +57,7 @@ class SlackAdapter:
             signing_secret = secret(
                 "SLACK_SIGNING_SECRET", required_for='Slack slack.mode = "http"'
             )
+        self._signing_secret = signing_secret
         base_url = self.config.api_base_url.rstrip("/") + "/"
         self._retry_handlers = [
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -90,7 +91,12 @@ class SlackAdapter:
         if self.config.mode == "http":
             from bot.adapters.slack_http import SlackHTTPServer
 
-            self.http = SlackHTTPServer(self.app, self.config.http_host, self.config.http_port)
+            self.http = SlackHTTPServer(
+                self.app,
+                self.config.http_host,
+                self.config.http_port,
+                signing_secret=self._signing_secret,
+            )
             await self.http.start()
         else:
             self._socket = self.build_socket_handler()

@@ -203,12 +203,10 @@ class SlackHTTPServer:
         host: str,
         port: int,
         *,
-        signing_secret: str | None = None,
+        signing_secret: str,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        # Bolt keeps the secret it was built with only in a private attribute; take it from
-        # there when the caller does not pass it, so the two can never disagree.
-        secret = signing_secret if signing_secret is not None else app._signing_secret
+        secret = signing_secret
         if not secret:
             raise ConfigError("Slack HTTP mode needs SLACK_SIGNING_SECRET to verify requests.")
         self.app = app

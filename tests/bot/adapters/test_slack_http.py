@@ -163,7 +163,7 @@ async def test_a_signature_with_non_ascii_bytes_gets_401(bot, caplog):
 def test_server_refuses_to_start_without_a_signing_secret():
     app = AsyncApp(token="xoxb-test", signing_secret="", request_verification_enabled=False)
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
-        SlackHTTPServer(app, "127.0.0.1", 0)
+        SlackHTTPServer(app, "127.0.0.1", 0, signing_secret="")
 
 
 # --- nothing unauthenticated or article-shaped reaches the logs (issue 33 item 6) ---------------
