@@ -115,12 +115,19 @@ class MemoryAdapter:
         return await self._run(event)
 
     async def command(
-        self, channel: str, text: str, *, user: str = "U1", options: RequestOptions | None = None
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "U1",
+        options: RequestOptions | None = None,
+        command: str = "",
     ) -> list[Delivered]:
-        """`/summarize text` with its options."""
+        """`/summarize text` (or `/<command> text`) with its options."""
         event = self._event(
-            channel, user, text, Trigger.COMMAND, options=options or RequestOptions()
-        )
+            channel, user, text, Trigger.COMMAND, options=options or RequestOptions(),
+            command=command,
+        )  # fmt: skip
         return await self._run(event)
 
     async def shortcut(self, message_id: str, *, user: str = "U1") -> list[Delivered]:

@@ -16,7 +16,7 @@ from bot.chat.outcomes import (
     SummaryPost,
     VoteCounted,
 )
-from bot.chat.workflow import ChatWorkflow, Conversation
+from bot.chat.workflow import ChatWorkflow, Conversation, Feature, PostListener
 
 __all__ = [
     "Accepted",
@@ -25,9 +25,11 @@ __all__ = [
     "ChatWorkflow",
     "Conversation",
     "Failure",
+    "Feature",
     "Notice",
     "Outbox",
     "Outcome",
+    "PostListener",
     "RequestOptions",
     "Silent",
     "SummaryPost",

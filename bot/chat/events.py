@@ -60,6 +60,8 @@ class ChatEvent:
     #: The platform's delivery id: identical on retries and replays, so work runs once.
     event_id: str = ""
     options: RequestOptions = field(default_factory=RequestOptions)
+    #: For `Trigger.COMMAND`: which command ("" is /summarize; "digest", "feed", "ask" …).
+    command: str = ""
     #: For `Trigger.VOTE`: which way, and the id of the summary voted on.
     vote: Vote | None = None
     summary_id: str = ""

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.chat.events import ChatEvent, Trigger
 from bot.chat.outcomes import (
@@ -48,19 +51,58 @@ class Conversation:
     plan: Plan | None = None
     #: The whole answer when there is no work (a refusal, "already here", a vote's counts).
     reply_now: Outcome | None = None
+    #: The feature that took the event (a digest, a question…), None for summaries.
+    feature: Feature | None = None
+    #: A feature's own record of the work to do.
+    work: object = None
 
     @property
     def has_work(self) -> bool:
+        if self.feature is not None:
+            return self.work is not None
         return self.plan is not None and self.plan.has_work
+
+
+class Feature(Protocol):
+    """A capability beside summaries (digests, questions, feeds), written once for all
+    platforms: it claims the events that are its own and answers them through the outbox."""
+
+    async def wants(self, event: ChatEvent) -> bool:
+        """True for events this feature answers (its command, a question in a thread…)."""
+        ...
+
+    async def receive(self, event: ChatEvent) -> Conversation:
+        """The fast decision, as `ChatWorkflow.receive`."""
+        ...
+
+    async def carry_out(self, conversation: Conversation, outbox: Outbox) -> None:
+        """The slow part, as `ChatWorkflow.carry_out`."""
+        ...
+
+
+#: Told about every public summary post: (the request, what was posted, its permalink).
+PostListener = Callable[[ChatEvent, SummaryPost, str], Awaitable[None]]
 
 
 class ChatWorkflow:
     """Decides what each chat event gets, and gets it, without knowing any platform."""
 
-    def __init__(self, service: SummaryService, policy: ChatPolicy, state: StateStore) -> None:
+    def __init__(
+        self,
+        service: SummaryService,
+        policy: ChatPolicy,
+        state: StateStore,
+        features: Iterable[Feature] = (),
+    ) -> None:
         self.service = service
         self.policy = policy
         self.state = state
+        self.features: list[Feature] = list(features)
+        self._post_listeners: list[PostListener] = []
+
+    def on_posted(self, listener: PostListener) -> None:
+        """Call `listener` after each public summary post (digests record them, say)."""
+        self._post_listeners.append(listener)
 
     async def handle(self, event: ChatEvent, outbox: Outbox) -> None:
         """The whole conversation: decide, answer or do the work, every outcome to `outbox`."""
@@ -75,6 +117,12 @@ class ChatWorkflow:
             return Conversation(event, reply_now=Silent("duplicate delivery"))
         if event.trigger is Trigger.VOTE:
             return Conversation(event, reply_now=await self._vote(event))
+        for feature in self.features:
+            if await feature.wants(event):
+                conversation = await feature.receive(event)
+                return dataclasses.replace(conversation, feature=feature)
+        if event.command:
+            return Conversation(event, reply_now=Notice(f"I don't know /{event.command}.", "usage"))
         try:
             plan = await self.policy.plan(event)
         except (RateLimited, UsageError) as exc:
@@ -93,6 +141,10 @@ class ChatWorkflow:
 
     async def carry_out(self, conversation: Conversation, outbox: Outbox) -> None:
         """The slow part: each link (or the pasted text) summarized and delivered in turn."""
+        if conversation.feature is not None:
+            if conversation.has_work:
+                await conversation.feature.carry_out(conversation, outbox)
+            return
         plan, event = conversation.plan, conversation.event
         if plan is None or not plan.has_work:
             return
@@ -151,11 +203,20 @@ class ChatWorkflow:
             await self._send(outbox, outcome or Silent("summary failed"), event)
             return
         METRICS.request(event.platform, trigger, "ok")
-        private = event.options.private
+        post = SummaryPost(result, url, event.options.private)
         with METRICS.time_stage("post"):
-            permalink = await self._send(outbox, SummaryPost(result, url, private), event)
-        if url and permalink and not private:
-            await self.policy.remember_post(event, url, permalink)
+            permalink = await self._send(outbox, post, event)
+        if permalink and not post.private:
+            if url:
+                await self.policy.remember_post(event, url, permalink)
+            await self._tell_listeners(event, post, permalink)
+
+    async def _tell_listeners(self, event: ChatEvent, post: SummaryPost, permalink: str) -> None:
+        for listener in self._post_listeners:
+            try:
+                await listener(event, post, permalink)
+            except Exception:  # noqa: BLE001 - a listener's failure must not undo the post
+                log.exception("post listener failed in %s", event.channel_key)
 
     async def _summary(self, event: ChatEvent, url: str | None, text: str) -> SummaryResult:
         options = event.options

@@ -15,6 +15,8 @@ import pytest
 from bot.adapters.memory import MemoryAdapter
 from bot.chat import (
     AlreadySummarized,
+    ChatEvent,
+    Conversation,
     Failure,
     Notice,
     RequestOptions,
@@ -285,3 +287,56 @@ async def test_a_burst_of_requests_all_get_answers(chat, pages):
     results = await asyncio.gather(*(platform.command(AUTO, t, user=f"U{i}") for i, t in
                                      enumerate(texts)))  # fmt: skip
     assert all(isinstance(only(r, SummaryPost).outcome, SummaryPost) for r in results)
+
+
+# --- extension points: features and post listeners -----------------------------------------------
+
+
+class Echo:
+    """A toy feature: `/echo text` answers with the text, after a fast acceptance."""
+
+    def __init__(self) -> None:
+        self.done: list[str] = []
+
+    async def wants(self, event: ChatEvent) -> bool:
+        return event.command == "echo"
+
+    async def receive(self, event: ChatEvent) -> Conversation:
+        if not event.text:
+            return Conversation(event, reply_now=Notice("echo what?", "usage"))
+        return Conversation(event, work=event.text)
+
+    async def carry_out(self, conversation: Conversation, outbox) -> None:
+        self.done.append(conversation.work)
+        await outbox.send(Failure(f"echo: {conversation.work}", "echo"))
+
+
+async def test_a_feature_takes_its_own_command_and_unknown_commands_are_told(chat):
+    platform, deps = await chat()
+    echo = Echo()
+    deps.chat.features.append(echo)
+    said = only(await platform.command(AUTO, "hello", command="echo"), Failure)
+    assert said.outcome.text == "echo: hello" and echo.done == ["hello"]
+    only(await platform.command(AUTO, "", command="echo"), Notice)
+    unknown = only(await platform.command(AUTO, "week", command="nope"), Notice)
+    assert unknown.outcome.text == "I don't know /nope."
+
+
+async def test_post_listeners_hear_of_public_posts_only(chat, pages):
+    platform, deps = await chat()
+    heard = []
+
+    async def listener(event, post, permalink):
+        heard.append((event.channel, post.url, permalink))
+
+    async def broken(event, post, permalink):
+        raise RuntimeError("listener bug")
+
+    deps.chat.on_posted(broken)  # a failing listener must not stop the others or the post
+    deps.chat.on_posted(listener)
+    posted = only(await platform.post(AUTO, f"{pages.base}/story"), SummaryPost)
+    private = RequestOptions(private=True)
+    only(await platform.command(AUTO, f"{pages.base}/other", options=private), SummaryPost)
+    assert heard == [
+        (AUTO, f"{pages.base}/story", platform.permalink(AUTO, posted.message_id))
+    ]
