@@ -13,10 +13,11 @@ import errno
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
@@ -31,6 +32,8 @@ from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
 log = logging.getLogger(__name__)
 
 Kind = Literal["html", "text", "pdf"]
+#: Runs a blocking, picklable call off the event loop (the service's `WorkPool.run`).
+Offload = Callable[..., Awaitable[Any]]
 
 #: Bodies up to this size are decoded on the event loop (under ~5 ms even for bytes that are
 #: all errors); bigger ones go to a thread: 5 MB of non-UTF-8 bytes takes 70-90 ms to decode.
@@ -82,7 +85,8 @@ class Fetcher:
 
     `resolver` (DNS; default aiohttp's) is wrapped by the address guard. `connector` is for
     tests and advanced use: it must be a `SafeConnector` built with the same allowed networks;
-    the Fetcher takes ownership and closes it.
+    the Fetcher takes ownership and closes it. `offload` runs PDF text and big-body decoding
+    (default: a thread, which has no deadline; the service sets its worker pool here).
     """
 
     def __init__(
@@ -91,8 +95,10 @@ class Fetcher:
         *,
         resolver: AbstractResolver | None = None,
         connector: aiohttp.BaseConnector | None = None,
+        offload: Offload | None = None,
     ) -> None:
         self.config = config
+        self.offload = offload
         self._policy = AddressPolicy.from_cidrs(config.allowed_networks)
         self._blocked_domains = _blocked_domains(config.blocked_domains)
         self._user_agent = _user_agent(config)
@@ -172,10 +178,11 @@ class Fetcher:
             raise FetchError("I couldn't fetch that link because of a network error.") from exc
 
         charset: str | None = None
+        offload = self.offload or asyncio.to_thread
         if raw.kind == "pdf":
-            text = await asyncio.to_thread(pdf_text, raw.body, PDF_MAX_PAGES)
+            text = await offload(pdf_text, raw.body, PDF_MAX_PAGES)
         elif len(raw.body) > DECODE_INLINE_BYTES:
-            text, charset = await asyncio.to_thread(
+            text, charset = await offload(
                 decode_body, raw.body, raw.declared_charset, html=raw.kind == "html"
             )
         else:
