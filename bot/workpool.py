@@ -6,7 +6,9 @@ stuck task, so `WorkPool` keeps its own few worker processes. Each task has a de
 the worker is killed and a new one forked on the next task. Workers run at a lower CPU priority
 (lower still once a task runs long) under an address-space limit, are forked from a forkserver
 that has already imported the page code (a replacement starts in milliseconds), start on first
-use, and `close()` kills busy ones instead of waiting for them.
+use, and `close()` kills busy ones instead of waiting for them. When every worker is busy and a
+task waits, a task already running longer than `demote_after` is stopped to make room, so a
+few slow (likely hostile) pages cannot hold every other page back for a whole deadline.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ LONG_TASK_NICE = 19
 START_TIMEOUT = 60.0
 
 TOO_SLOW = "This page took too long to read, so I gave up on it."
+TOO_SLOW_BUSY = (
+    "This page took too long to read while other pages were waiting, so I gave up on it; "
+    "try again later."
+)
 TOO_BIG = "This page is too big for me to read."
 BUSY = "I'm busy reading other pages right now; try again in a minute."
 CRASHED = "I couldn't read this page: the page reader stopped unexpectedly."
@@ -56,6 +62,7 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     long: bool = False
+    preempted: bool = False
 
 
 class WorkPool:
@@ -88,8 +95,9 @@ class WorkPool:
         self.started = 0
         self.killed = 0
         self._idle: list[_Worker] = []
-        self._busy: set[_Worker] = set()
+        self._busy: dict[_Worker, None] = {}  # ordered: oldest first
         self._slots: asyncio.Semaphore | None = None
+        self._waiting = 0
         self._io: ThreadPoolExecutor | None = None
         self._closed = False
 
@@ -123,11 +131,16 @@ class WorkPool:
             self._slots = asyncio.Semaphore(self.size)
             # one thread per worker does the blocking pipe I/O; +1 for a start or a late EOF
             self._io = ThreadPoolExecutor(self.size + 1, "newsbot-pages")
+        if self._slots.locked():
+            self._preempt()
+        self._waiting += 1
         try:
             async with asyncio.timeout(self.timeout):
                 await self._slots.acquire()
         except TimeoutError:
             raise BusyError(BUSY) from None
+        finally:
+            self._waiting -= 1
         try:
             worker = await self._checkout()
             return await self._call(worker, (fn, args, kwargs))
@@ -142,6 +155,8 @@ class WorkPool:
         self._busy.clear()
         for worker in workers:
             _kill(worker)
+        # reaping is the forkserver's job and takes a moment: wait for it off the event loop
+        await asyncio.to_thread(_join, workers)
         if self._io is not None:
             self._io.shutdown(wait=False, cancel_futures=True)
 
@@ -158,7 +173,7 @@ class WorkPool:
         if self._closed:  # closed while this worker was starting
             _kill(worker)
             raise RuntimeError("this WorkPool is closed")
-        self._busy.add(worker)
+        self._busy[worker] = None
         return worker
 
     async def _call(self, worker: _Worker, task: tuple[Any, ...]) -> Any:
@@ -176,18 +191,22 @@ class WorkPool:
         except (EOFError, OSError):
             if self._closed:
                 raise ExtractError(SHUTTING_DOWN) from None
-            worker.process.join(1)
+            if worker.preempted:
+                raise PageTimeout(TOO_SLOW_BUSY) from None
+            await loop.run_in_executor(self._io, _join, [worker])
             log.error("page worker %s exited (code %s)", worker.process.pid,
                       worker.process.exitcode)  # fmt: skip
             raise ExtractError(CRASHED) from None
         finally:
             demote.cancel()
-            self._busy.discard(worker)
+            self._busy.pop(worker, None)
             if keep and not self._closed:
                 self._idle.append(worker)
             else:  # timed out, crashed, cancelled mid-task or demoted: never reuse it
                 _kill(worker)
                 self.killed += 1
+                if self._io is not None and not self._closed:
+                    self._io.submit(_join, [worker])
         return _result(reply)
 
     def _demote(self, worker: _Worker) -> None:
@@ -196,6 +215,18 @@ class WorkPool:
         worker.long = True
         with contextlib.suppress(OSError, TypeError):
             os.setpriority(os.PRIO_PROCESS, worker.process.pid, LONG_TASK_NICE)
+        if self._waiting:
+            self._preempt()
+
+    def _preempt(self) -> None:
+        """Stop the oldest long-running task, if any, so a waiting task gets its worker."""
+        for worker in self._busy:  # insertion order: oldest first
+            if worker.long and not worker.preempted:
+                log.info("page worker %s: stopping a long task, others wait", worker.process.pid)
+                worker.preempted = True
+                with contextlib.suppress(OSError):
+                    worker.process.kill()  # its caller sees EOF and answers TOO_SLOW_BUSY
+                return
 
     def _start(self) -> _Worker:
         context = multiprocessing.get_context("forkserver")  # never fork a threaded process
@@ -237,10 +268,16 @@ def _result(reply: tuple[Any, ...]) -> Any:
 
 
 def _kill(worker: _Worker) -> None:
+    """SIGKILL, without waiting: a join can block for as long as the machine is busy."""
     with contextlib.suppress(OSError, ValueError):
         worker.process.kill()
-        worker.process.join(1)
     worker.conn.close()
+
+
+def _join(workers: list[_Worker]) -> None:
+    for worker in workers:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            worker.process.join(2)
 
 
 def _serve(conn: Connection, nice: int, memory: int, setup: Callable[[], object] | None) -> None:

@@ -22,8 +22,8 @@ from tests.pages import PAYWALL_HTML, PageServer, article_html
 
 #: Under the tag cap, yet the extractor needs several seconds for it: far past a 1 s deadline.
 SLOW_PAGE = many_paragraphs(40_000)
-#: Two pages sharing one 20k-operation stream: ~4 s of pypdf for a 2 KB file.
-SLOW_PDF = shared_stream_pdf(2, 20_000)
+#: Three pages sharing one 50k-operation stream: ~15 s of pypdf for a 5 KB file.
+SLOW_PDF = shared_stream_pdf(3, 50_000)
 #: Five pages sharing a 100k-operation stream: close to a minute for a 9 KB file.
 STUCK_PDF = shared_stream_pdf(5, 100_000)
 
@@ -71,6 +71,14 @@ async def service(server):
     await svc.close()
 
 
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 async def until(condition) -> None:
     """Poll `condition` (pool state has no event to wait on) for up to 30 s."""
     for _ in range(1500):
@@ -102,6 +110,7 @@ async def test_a_killed_worker_is_replaced_and_the_next_page_is_read():
         with pytest.raises(ExtractError, match="took too long to read"):
             await pool.run(sleep_for, 60)
         assert first not in pool.pids  # the stuck worker is gone
+        await until(lambda: gone(first))
         article = await pool.run(page_article, article_html(), "https://courier.example/a", "html")
         assert article.title.startswith("Harbor town votes")
         assert (pool.started, pool.killed) == (2, 1)
@@ -133,8 +142,7 @@ async def test_runtime_shutdown_does_not_wait_for_a_stuck_extraction(server):
         (pid,) = svc.pages.pids
         started = time.monotonic()
     assert time.monotonic() - started < 10  # the PDF alone would take about a minute
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    await until(lambda: gone(pid))
     with pytest.raises((asyncio.CancelledError, ExtractError)):
         await hostile
 
@@ -175,5 +183,32 @@ async def test_workers_start_on_first_use_only():
         await pool.run(worker_pid)
         await pool.run(worker_pid)
         assert pool.started == 1  # an idle worker is reused
+    finally:
+        await pool.close()
+
+
+async def test_a_waiting_page_stops_a_long_running_one_instead_of_waiting_out_its_deadline():
+    pool = WorkPool(1, timeout=120.0, memory_mb=512, demote_after=0.2)
+    try:
+        stuck = asyncio.create_task(pool.run(sleep_for, 120))
+        await until(lambda: pool.busy == 1)
+        (stuck_pid,) = pool.pids
+        # without preemption this would wait for the 120 s deadline, then answer "busy"
+        pid = await asyncio.wait_for(pool.run(worker_pid), timeout=30)
+        with pytest.raises(ExtractError, match="took too long to read while other pages"):
+            await stuck
+        assert pid not in (stuck_pid, os.getpid())
+        await until(lambda: gone(stuck_pid))
+    finally:
+        await pool.close()
+
+
+async def test_a_task_within_its_guaranteed_time_is_not_stopped_for_a_waiting_one():
+    pool = WorkPool(1, timeout=120.0, memory_mb=512, demote_after=60.0)
+    try:
+        first = asyncio.create_task(pool.run(sleep_for, 0.5))
+        await until(lambda: pool.busy == 1)
+        await pool.run(worker_pid)
+        assert await first == "woke" and pool.killed == 0
     finally:
         await pool.close()
