@@ -124,6 +124,11 @@ class ServiceConfig:
     summarize_timeout: float = field(default=60.0, metadata=_range(1, 3_600))
     #: A memory guard, far above any real burst: "busy" is decided by the expected wait.
     max_queue: int = field(default=1000, metadata=_range(1, 100_000))
+    #: Worker processes that parse pages (HTML, PDF, large bodies); each may use up to
+    #: `page_memory_mb` on top of its idle size, for at most `page_timeout` seconds a page.
+    page_workers: int = field(default=2, metadata=_range(1, 64))
+    page_timeout: float = field(default=10.0, metadata=_range(0.1, 300))
+    page_memory_mb: int = field(default=512, metadata=_range(64, 65_536))
 
 
 @dataclass(frozen=True)

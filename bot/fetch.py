@@ -14,10 +14,11 @@ import functools
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.addresses import AddressPolicy, parse_ip_host, parse_resolved
 from bot.bodytext import PDF_MAX_PAGES, SNIFF_BYTES, decode_body, pdf_text
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Kind = Literal["html", "text", "pdf"]
+#: Runs a blocking, picklable call off the event loop (the service's `WorkPool.run`).
+Offload = Callable[..., Awaitable[Any]]
 
 _CHUNK = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -109,7 +112,8 @@ class Fetcher:
 
     `resolver` (DNS; default aiohttp's) is wrapped by the address guard. `connector` is for
     tests and advanced use: it must be a `SafeConnector` built with the same allowed networks;
-    the Fetcher takes ownership and closes it.
+    the Fetcher takes ownership and closes it. `offload` runs PDF text and big-body decoding
+    (default: a thread, which has no deadline; the service sets its worker pool here).
     """
 
     def __init__(
@@ -118,8 +122,10 @@ class Fetcher:
         *,
         resolver: AbstractResolver | None = None,
         connector: aiohttp.BaseConnector | None = None,
+        offload: Offload | None = None,
     ) -> None:
         self.config = config
+        self.offload = offload
         self._policy = AddressPolicy.from_cidrs(config.allowed_networks)
         self._blocked_domains = _blocked_domains(config.blocked_domains)
         self._user_agent = _user_agent(config)
@@ -219,10 +225,11 @@ class Fetcher:
         charset: str | None = None
         # Never on the event loop, whatever the size: a page chooses its own charset, and a
         # decode the loop waits on delays every other chat event (Slack wants an ack in 3 s).
+        offload = self.offload or asyncio.to_thread
         if raw.kind == "pdf":
-            text = await asyncio.to_thread(pdf_text, raw.body, PDF_MAX_PAGES)
+            text = await offload(pdf_text, raw.body, PDF_MAX_PAGES)
         else:
-            text, charset = await asyncio.to_thread(
+            text, charset = await offload(
                 decode_body, raw.body, raw.declared_charset, html=raw.kind == "html"
             )
         elapsed = time.monotonic() - started

@@ -24,6 +24,7 @@ from bot.observability import METRICS, ReadinessChecks, serve_health
 from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
 from bot.state import StateStore, open_state_store
+from bot.workpool import WorkPool
 from summarizer import ModelLoadError, Summarizer, load_summarizer
 from summarizer.isolation import ProcessSummarizer
 from summarizer.runner import BatchingRunner
@@ -70,11 +71,20 @@ async def open_service(
     """A ready `SummaryService`, closed (sessions, cache, pools) on exit."""
     summarizer = summarizer or build_summarizer(config)
     cache = open_cache(config.cache)
-    service = SummaryService(config, summarizer, cache=cache, fetcher=fetcher, state=state)
+    # page workers start on first use; closing kills busy ones, so a stuck page can't hold
+    # up shutdown
+    setup = functools.partial(setup_logging, _log_config_in_effect(config))
+    pages = WorkPool.from_config(config.service, child_setup=setup)
+    service = SummaryService(
+        config, summarizer, cache=cache, fetcher=fetcher, state=state, pages=pages
+    )
     try:
         yield service
     finally:
-        await service.close()
+        try:
+            await service.close()
+        finally:
+            await pages.close()
 
 
 @dataclass(frozen=True)

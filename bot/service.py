@@ -1,8 +1,9 @@
 """The platform-free core: URL or text in, `SummaryResult` out (or a typed `BotError`).
 
 policy ► cache ► fetch ► extract ► summarizer ► cache. The CLI and both chat adapters call
-this and nothing below it. Model and extraction work runs in worker threads behind a bounded
-queue and a timeout, so the event loop never blocks and overload becomes a quick "busy".
+this and nothing below it. Model work runs in worker threads behind a bounded queue and a
+timeout, page reading in killable worker processes (`bot.workpool`) with a deadline, so the event
+loop never blocks and overload becomes a quick "busy".
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from bot.errors import (
     SummarizeError,
     UsageError,
 )
-from bot.extract import Article, article_from_text, extract_article
+from bot.extract import Article
 from bot.fetch import Fetcher
 from bot.observability import METRICS
+from bot.pagework import page_article, paste_article
 from bot.state import StateStore
-from bot.textinput import split_title
 from bot.urls import normalize_url
+from bot.workpool import WorkPool
 from summarizer import BusyError as ModelBusy
 from summarizer import Pace, Summarizer, SummarizerError, Summary
 
@@ -110,6 +112,7 @@ class SummaryService:
         cache: SummaryCache,
         fetcher: Fetcher | None = None,
         state: StateStore | None = None,
+        pages: WorkPool | None = None,
     ) -> None:
         self.config = config
         self.summarizer = summarizer
@@ -119,7 +122,11 @@ class SummaryService:
         self.fetcher = fetcher or Fetcher(config.fetch)
         limits = config.service
         self._model_pool = ThreadPoolExecutor(limits.max_concurrent_summaries, "newsbot-model")
-        self._extract_pool = ThreadPoolExecutor(2, "newsbot-extract")
+        #: Page reading (given by the runtime, which closes it; else our own).
+        self._owns_pages = pages is None
+        self.pages = pages or WorkPool.from_config(limits)
+        if self.fetcher.offload is None:  # PDF text and big-body decoding: same deadline
+            self.fetcher.offload = self.pages.run
         self._waiting = 0
         self._pace = Pace()
         self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
@@ -166,7 +173,7 @@ class SummaryService:
         n = self._bullets(bullets)
         self._check_capacity()
         # language detection on a long paste takes tens of ms: keep it off the event loop
-        article = await self._in_pool(self._extract_pool, _article_from_paste, text, title)
+        article = await self.pages.run(paste_article, text, title)
         return await self._summarize_article(article, n, language, "")
 
     async def close(self) -> None:
@@ -178,7 +185,8 @@ class SummaryService:
         close_model = getattr(self.summarizer, "close", None)
         if close_model is not None:  # e.g. the batching runner's worker thread
             await asyncio.to_thread(close_model)
-        self._extract_pool.shutdown(wait=False, cancel_futures=True)
+        if self._owns_pages:
+            await self.pages.close()
 
     # --- steps --------------------------------------------------------------------------------
 
@@ -219,9 +227,8 @@ class SummaryService:
             started = time.perf_counter()
             page = await self.fetcher.fetch(url)
             fetched = time.perf_counter()
-            # both scan the whole page (up to the fetch cap): never on the event loop
-            extract = extract_article if page.kind == "html" else article_from_text
-            article = await self._in_pool(self._extract_pool, extract, page.text, page.url)
+            # scans the whole page (up to the fetch cap): in a worker process, with a deadline
+            article = await self.pages.run(page_article, page.text, page.url, page.kind)
             timings = {"fetch": fetched - started, "extract": time.perf_counter() - fetched}
             result = await self._summarize_article(article, bullets, language, key, timings)
         except (FetchError, ExtractError) as exc:
@@ -384,13 +391,6 @@ async def _quietly(awaitable: Awaitable[Any], what: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - any backend failure degrades to "no cache"
         log.warning("%s failed, continuing without cache: %s", what, exc.__class__.__name__)
         return None
-
-
-def _article_from_paste(text: str, title: str | None) -> Article:
-    if title is None:
-        title, text = split_title(text)
-    # the user chose this text: no "too short" gate here (chat policy has its own minimum)
-    return article_from_text(text, title=title, min_chars=1, min_words=1)
 
 
 def _summary_id(seed: str) -> str:

@@ -98,26 +98,15 @@ async def test_the_language_detected_at_extraction_reaches_the_summarizer(server
     [("/page", article_html(), "text/html"), ("/plain", SAMPLE_TEXT, "text/plain")],
 )
 async def test_pages_are_extracted_off_the_event_loop(
-    server, make_service, monkeypatch, path, body, ctype
+    server, make_service, path, body, ctype
 ):
-    """Extraction scans the whole page (up to the fetch cap): it must never block the loop."""
-    import threading
-
-    import bot.service
-
-    threads: list[threading.Thread] = []
-    for name in ("extract_article", "article_from_text"):
-        real = getattr(bot.service, name)
-
-        def recording(*args, _real=real, **kwargs):
-            threads.append(threading.current_thread())
-            return _real(*args, **kwargs)
-
-        monkeypatch.setattr(bot.service, name, recording)
+    """Extraction scans the whole page (up to the fetch cap): it runs in a worker process."""
     server.add(path, body, ctype=ctype)
-    result = await make_service().summarize_url(f"{server.base}{path}")
+    svc = make_service()
+    result = await svc.summarize_url(f"{server.base}{path}")
     assert result.bullets
-    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert svc.pages.started == 1 and svc.pages.killed == 0
+    assert svc.pages.pids and os.getpid() not in svc.pages.pids
 
 
 async def test_cache_is_keyed_by_options(server, make_service):
