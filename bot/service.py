@@ -46,6 +46,8 @@ PAYLOAD_VERSION = 2
 #: How long one replica may hold the per-URL lock; others poll the cache meanwhile.
 FLIGHT_LOCK_TTL = 90.0
 FLIGHT_POLL_SECONDS = 0.25
+#: Pastes up to this size are prepared in a thread: linear work of a few ms, no process needed.
+PASTE_IN_THREAD_CHARS = 20_000
 BUSY = "I'm busy summarizing other articles right now; try again in a minute."
 
 
@@ -172,8 +174,12 @@ class SummaryService:
         """Summary of pasted text (not cached: it is private to whoever pasted it)."""
         n = self._bullets(bullets)
         self._check_capacity()
-        # language detection on a long paste takes tens of ms: keep it off the event loop
-        article = await self.pages.run(paste_article, text, title)
+        # off the event loop; a long paste goes where a deadline can stop it, a short one to a
+        # thread, so `newsbot summarize FILE` needs no worker process at all
+        if len(text) > PASTE_IN_THREAD_CHARS:
+            article = await self.pages.run(paste_article, text, title)
+        else:
+            article = await asyncio.to_thread(paste_article, text, title)
         return await self._summarize_article(article, n, language, "")
 
     async def close(self) -> None:

@@ -9,6 +9,7 @@ import socket
 import pytest
 from aiohttp.abc import AbstractResolver
 
+import bot.service
 from bot.cache import MemoryCache
 from bot.config import CacheConfig, Config, FetchConfig, ServiceConfig
 from bot.errors import BlockedURLError, BusyError, ExtractError, FetchError, SummarizeError
@@ -105,8 +106,11 @@ async def test_pages_are_extracted_off_the_event_loop(
     svc = make_service()
     result = await svc.summarize_url(f"{server.base}{path}")
     assert result.bullets
-    assert svc.pages.started == 1 and svc.pages.killed == 0
-    assert svc.pages.pids and os.getpid() not in svc.pages.pids
+    # a worker slowed by a busy machine may be retired after its task (never reused at a lower
+    # priority), so only "a worker process did it" is certain here
+    assert svc.pages.started >= 1
+    assert svc.pages.pids or svc.pages.killed
+    assert os.getpid() not in svc.pages.pids
 
 
 async def test_cache_is_keyed_by_options(server, make_service):
@@ -291,6 +295,17 @@ async def test_a_full_queue_is_a_fast_busy_error_whatever_the_wait(make_service)
     busy = [r for r in results if isinstance(r, BusyError)]
     done = [r for r in results if isinstance(r, SummaryResult)]
     assert len(busy) == 1 and len(done) == 2
+
+
+async def test_a_short_paste_needs_no_page_worker_and_a_long_one_gets_the_deadline(make_service):
+    """`newsbot summarize FILE` must not pay for starting a worker process."""
+    svc = make_service()
+    await svc.summarize_text(SAMPLE_TEXT)
+    assert svc.pages.started == 0
+    long_paste = "\n".join(f"{SAMPLE_TEXT}\nPart {i}." for i in range(20))
+    assert len(long_paste) > bot.service.PASTE_IN_THREAD_CHARS
+    await svc.summarize_text(long_paste)
+    assert svc.pages.started == 1
 
 
 async def test_a_burst_the_model_clears_in_time_is_queued_not_refused(make_service):
