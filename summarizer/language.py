@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import array
+import contextlib
+import importlib.metadata
+import json
+import os
+import shutil
+import tempfile
 import threading
+from pathlib import Path
+from typing import Any
 
 _lock = threading.Lock()
 _preloader: threading.Thread | None = None
@@ -26,7 +35,79 @@ def _load() -> None:
     import py3langid
 
     with _lock:
-        py3langid.langid._get_identifier()
+        if py3langid.langid.IDENTIFIER is None:
+            py3langid.langid.IDENTIFIER = _identifier_from_cache()
+
+
+def _identifier_from_cache() -> Any:
+    """py3langid's identifier, from an uncompressed copy of its model in the user cache.
+
+    The packaged model is LZMA-compressed (4.5 MB → 68 MB): unpacking it took most of a CLI
+    call's start-up (~0.3-0.7 s); the copy loads in a few ms. Any problem with the copy falls
+    back to the packaged model.
+    """
+    from py3langid import langid
+
+    folder = _cache_folder(langid.MODEL_DIR / langid.MODEL_FILE)
+    try:
+        return _read_model(folder, langid.LanguageIdentifier)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError):  # a damaged copy: make a new one
+        shutil.rmtree(folder, ignore_errors=True)
+    identifier = langid._load_identifier()
+    with contextlib.suppress(OSError, ValueError):
+        _write_model(folder, identifier)
+    return identifier
+
+
+def _cache_folder(source: Path) -> Path:
+    import platformdirs
+
+    stat = source.stat()
+    stamp = f"{importlib.metadata.version('py3langid')}-{stat.st_size}-{int(stat.st_mtime)}"
+    return Path(platformdirs.user_cache_dir("newsbot")) / "langid" / stamp
+
+
+def _read_model(folder: Path, identifier_class: Any) -> Any:
+    import numpy as np
+
+    meta = json.loads((folder / "meta.json").read_text())
+    nextmove = array.array(meta["nextmove"])
+    nextmove.frombytes((folder / "nextmove.bin").read_bytes())
+    row = array.array(meta["row"])
+    row.frombytes((folder / "row.bin").read_bytes())
+    return identifier_class(
+        np.load(folder / "ptc.npy", mmap_mode="r"),
+        np.load(folder / "pc.npy"),
+        meta["classes"],
+        nextmove,
+        np.load(folder / "output.npy").tolist(),
+        tk_row=row,
+    )
+
+
+def _write_model(folder: Path, identifier: Any) -> None:
+    """Write the copy beside its final place, then rename it there: readers never see half."""
+    import numpy as np
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent))
+    try:
+        np.save(staging / "ptc.npy", np.asarray(identifier.nb_ptc), allow_pickle=False)
+        np.save(staging / "pc.npy", np.asarray(identifier.nb_pc), allow_pickle=False)
+        np.save(staging / "output.npy", np.asarray(identifier.tk_output), allow_pickle=False)
+        (staging / "nextmove.bin").write_bytes(identifier.tk_nextmove.tobytes())
+        (staging / "row.bin").write_bytes(identifier.tk_row.tobytes())
+        meta = {
+            "classes": list(identifier.nb_classes),
+            "nextmove": identifier.tk_nextmove.typecode,
+            "row": identifier.tk_row.typecode,
+        }
+        (staging / "meta.json").write_text(json.dumps(meta))
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def detect_language(text: str) -> str | None:
@@ -37,5 +118,7 @@ def detect_language(text: str) -> str | None:
     import py3langid
 
     with _lock:  # py3langid's shared identifier is not documented as thread-safe
+        if py3langid.langid.IDENTIFIER is None:
+            py3langid.langid.IDENTIFIER = _identifier_from_cache()
         lang, _score = py3langid.classify(sample)
     return str(lang)
