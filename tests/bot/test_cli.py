@@ -347,7 +347,9 @@ def test_check_config_reports_every_problem_in_one_run(capsys, tmp_path):
 def _child_env(tmp_path: Path) -> dict[str, str]:
     import os
 
-    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(tmp_path / "c"))
+    # the user cache (the language model's copy, the summary cache) lives outside the cwd
+    cache = tmp_path.with_name(f"{tmp_path.name}-cache")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(cache))
     env.pop("NEWSBOT_CONFIG", None)
     return env
 
