@@ -340,3 +340,18 @@ async def test_post_listeners_hear_of_public_posts_only(chat, pages):
     assert heard == [
         (AUTO, f"{pages.base}/story", platform.permalink(AUTO, posted.message_id))
     ]
+
+
+async def test_a_delivery_replayed_after_a_restart_is_not_answered_again(pages, tmp_path):
+    """Delivery ids live in the shared state store (SQLite here), not in the process."""
+    config = Config(
+        fetch=FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(pages.port,)),
+        cache=CacheConfig(backend="sqlite", data_dir=str(tmp_path)),
+        policy=PolicyConfig(channels={f"memory:W1:{AUTO}": "auto"}),
+    )
+    for run, expected in ((1, SummaryPost), (2, Silent)):
+        summarizer = FakeSummarizer()
+        async with open_deps(config, summarizer) as deps:
+            platform = MemoryAdapter(deps.for_adapters)
+            only(await platform.post(AUTO, f"{pages.base}/story", event_id="EvReplayed"), expected)
+        assert summarizer.calls == (1 if run == 1 else 0)
