@@ -35,6 +35,7 @@ from bot.errors import BlockedURLError, ConfigError, ExtractError, FetchError, U
 from bot.fetch import BLOCKED_DOMAIN, Fetcher
 from bot.netguard import PRIVATE_ADDRESS_REFUSAL, AddressPolicy, SafeConnector
 from bot.urls import SCHEME_REFUSAL
+from tests.pdf_files import pdf_file
 
 ARTICLE = "<html><head><title>Moon base</title></head><body><p>Hello article</p></body></html>"
 LOCAL = ("127.0.0.1/32",)
@@ -152,19 +153,7 @@ def make_pdf(pages: list[str]) -> bytes:
         content = f"BT /F1 18 Tf 72 700 Td ({text}) Tj ET".encode()
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def _html(

@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.e2e.running import wait_ready
 from tests.fake_slack import TOKEN, FakeSlack, command_body, sign
 from tests.hostile_pages import shared_stream_pdf
 from tests.pages import PageServer
@@ -59,18 +60,6 @@ health_port = {health}
     return path
 
 
-async def _wait_ready(session: aiohttp.ClientSession, port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the bot exited during start-up"
-        try:
-            async with session.get(f"http://127.0.0.1:{port}/readyz") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.25)
-    raise AssertionError("bot never became ready")
 
 
 async def test_sigterm_during_a_stuck_extraction_exits_within_the_drain(tmp_path):
@@ -91,7 +80,7 @@ async def test_sigterm_during_a_stuck_extraction_exits_within_the_drain(tmp_path
     )  # fmt: skip
     try:
         async with aiohttp.ClientSession() as session:
-            await _wait_ready(session, health, proc)
+            await wait_ready(session, health, proc, log)
             body = command_body(f"<{pages.base}/endless>", response_url=slack.response_url())
             headers = {"Content-Type": "application/x-www-form-urlencoded",
                        **sign(SIGNING_SECRET, body)}  # fmt: skip

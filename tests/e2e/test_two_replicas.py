@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.e2e.running import wait_ready
 from tests.fake_slack import TEAM, TOKEN, FakeSlack, event_body, sign
 from tests.pages import PageServer, article_html
 from tests.redis_server import RedisServer, free_ports, redis_server_path
@@ -66,21 +67,6 @@ format = "json"
     return path
 
 
-async def _wait_ready(session: aiohttp.ClientSession, port: int, proc, log, within: float = 120):
-    deadline = asyncio.get_running_loop().time() + within
-    while asyncio.get_running_loop().time() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            tail = log.read().decode(errors="replace")[-2000:]
-            raise AssertionError(f"bot exited early with {proc.returncode}:\n{tail}")
-        try:
-            async with session.get(f"http://127.0.0.1:{port}/readyz") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.25)
-    raise AssertionError("bot never became ready")
 
 
 async def test_same_event_to_both_replicas_gives_one_reply_and_logs_hold_no_token(tmp_path):
@@ -114,7 +100,7 @@ async def test_same_event_to_both_replicas_gives_one_reply_and_logs_hold_no_toke
             ports.append((port, health))
         async with aiohttp.ClientSession() as session:
             for (_port, health), proc, log in zip(ports, procs, logs, strict=True):
-                await _wait_ready(session, health, proc, log)
+                await wait_ready(session, health, proc, log)
             event = {"type": "message", "channel": CHANNEL, "user": "U0USER",
                      "text": f"look <{pages.base}/story>", "ts": "1700000001.000100",
                      "channel_type": "channel"}
