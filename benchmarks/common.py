@@ -6,7 +6,11 @@ never sees the articles it is scored on:
     eval  ⇔  int(sha1(id.encode("utf-8")).hexdigest(), 16) % 3 == 0      (about a third)
     train ⇔  otherwise
 
-The same rule applies to both files (cnndm_dev.jsonl and xsum_dev.jsonl).
+The same rule applies to cnndm_dev.jsonl and xsum_dev.jsonl. bbc_dev.jsonl was itself cut from
+its source by that rule (it holds only ids the rule calls train; the rest is kept for
+independent checks), so its eval part is a third by the same rule on a salted id:
+
+    eval  ⇔  int(sha1(("bbc_dev/" + id).encode("utf-8")).hexdigest(), 16) % 3 == 0
 """
 
 from __future__ import annotations
@@ -24,14 +28,22 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("NEWSBOT_DATA", ROOT.parent / "shared" / "data"))
 CACHE_DIR = Path(os.environ.get("NEWSBOT_BENCH_CACHE", "/tmp/newsbot-bench-cache"))
 
-#: dataset name → (file, bullets per summary)
+#: dataset name → (file, bullets per summary): what the ranker and the static table learn from
 DATASETS = {"cnndm": ("cnndm_dev.jsonl", 3), "xsum": ("xsum_dev.jsonl", 1)}
+#: Every data set the quality benchmark scores: the training sets, and raw, cased BBC News
+#: (bbc_dev: extractive references, the article sentences its summary keeps).
+BENCH_DATASETS = {**DATASETS, "bbc": ("bbc_dev.jsonl", 3)}
 SPLIT_MODULUS = 3
 
 
-def split_of(article_id: str) -> str:
+#: Salts for data sets already cut by the plain rule (see the module docstring).
+SPLIT_SALT = {"bbc": "bbc_dev/"}
+
+
+def split_of(article_id: str, dataset: str = "") -> str:
     """'eval' or 'train' for an article id (see the module docstring)."""
-    h = int(hashlib.sha1(str(article_id).encode("utf-8")).hexdigest(), 16)
+    key = SPLIT_SALT.get(dataset, "") + str(article_id)
+    h = int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16)
     return "eval" if h % SPLIT_MODULUS == 0 else "train"
 
 
@@ -39,7 +51,7 @@ def split_of(article_id: str) -> str:
 class Article:
     id: str
     dataset: str
-    group: str  # "cnn" / "dailymail" for cnndm, "bbc" for xsum
+    group: str  # "cnn" / "dailymail" for cnndm, "bbc" for xsum, "bbcnews" for bbc
     text: str
     reference: str  # one reference sentence per line
     split: str
@@ -50,18 +62,18 @@ def load_articles(dataset: str, split: str = "eval", limit: int | None = None) -
 
     With `limit`, an evenly spaced sample of that many articles (deterministic).
     """
-    name, _ = DATASETS[dataset]
+    name, _ = BENCH_DATASETS[dataset]
     out: list[Article] = []
     with open(DATA_DIR / name, encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            part = split_of(row["id"])
+            part = split_of(row["id"], dataset)
             if split != "all" and part != split:
                 continue
             out.append(
                 Article(
                     row["id"], dataset, _group(dataset, row["article"]), row["article"],
-                    row["reference"].strip(), part,
+                    _reference(dataset, row), part,
                 )
             )
     if limit and len(out) > limit:
@@ -70,9 +82,18 @@ def load_articles(dataset: str, split: str = "eval", limit: int | None = None) -
     return out
 
 
+def _reference(dataset: str, row: dict) -> str:
+    """One reference sentence per line: bbc_dev's are the article sentences its summary keeps."""
+    if dataset == "bbc":
+        return "\n".join(s.strip() for s in row["summary_sentences"])
+    return row["reference"].strip()
+
+
 def _group(dataset: str, article: str) -> str:
     if dataset == "xsum":
         return "bbc"
+    if dataset == "bbc":
+        return "bbcnews"
     # a CNN article opens with its dateline and "( cnn )"; Daily Mail ones don't
     return "cnn" if "( cnn )" in article[:200] else "dailymail"
 
