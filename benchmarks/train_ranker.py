@@ -34,10 +34,15 @@ import numpy as np
 from common import DATASETS, ROOT, cached_embeddings, load_articles, paired_gain
 from scipy.optimize import minimize
 
-from summarizer.bullets import clean_bullet
-from summarizer.extractive import bullet_candidates, choose_bullets
-from summarizer.ranking import FORM_FREE_FEATURES, Features, LinearScorer, sentence_features
-from summarizer.subsets import BIGRAM_SET_FEATURES, POSITION_SET_FEATURES, SET_FEATURES
+from summarizer.extractive.ranker import (
+    FORM_FREE_FEATURES,
+    Features,
+    LinearScorer,
+    sentence_features,
+)
+from summarizer.extractive.sets import BIGRAM_SET_FEATURES, POSITION_SET_FEATURES, SET_FEATURES
+from summarizer.pipeline import bullet_candidates, choose_bullets
+from summarizer.text.bullets import clean_bullet
 
 OUT = ROOT / "summarizer" / "data" / "ranker.json"
 #: Scalar features the learned ranker reads (all independent of case and tokenisation).
@@ -181,8 +186,8 @@ class Doc:
 def encoder_settings() -> tuple[str, object]:
     """Cache tag and factory of the sentence encoder exactly as the default config builds it."""
     from summarizer.config import SummarizerConfig
-    from summarizer.embeddings import MAX_TOKENS, SentenceEncoder
-    from summarizer.static_embeddings import PACKAGED_TABLE, StaticSentenceEncoder
+    from summarizer.extractive.static_encoder import PACKAGED_TABLE, StaticSentenceEncoder
+    from summarizer.extractive.transformer_encoder import MAX_TOKENS, SentenceEncoder
 
     config = SummarizerConfig()
     if config.embedding_static:

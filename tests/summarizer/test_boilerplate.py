@@ -2,8 +2,8 @@
 
 import pytest
 
-from summarizer.boilerplate import is_boilerplate, is_page_label, is_photo_caption
-from summarizer.sentences import split_sentences
+from summarizer.text.furniture import is_boilerplate, is_page_label, is_photo_caption
+from summarizer.text.sentences import split_sentences
 
 WIRE_STORY = "\n".join([
     "FILE PHOTO: Cranes unload a freighter at the port of Porthallow, Cornwall, May 2, 2025. "

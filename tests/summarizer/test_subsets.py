@@ -6,9 +6,8 @@ import pytest
 
 from summarizer.base import ModelLoadError
 from summarizer.config import SummarizerConfig
-from summarizer.extractive import ExtractiveSummarizer, bullet_candidates, choose_bullets
-from summarizer.ranking import CentralityScorer, LinearScorer, load_scorer
-from summarizer.subsets import (
+from summarizer.extractive.ranker import CentralityScorer, LinearScorer, load_scorer
+from summarizer.extractive.sets import (
     BIGRAM_SET_FEATURES,
     SET_FEATURES,
     SetScorer,
@@ -18,6 +17,7 @@ from summarizer.subsets import (
     needs_previous,
     set_features,
 )
+from summarizer.pipeline import ExtractiveSummarizer, bullet_candidates, choose_bullets
 from tests.fakes import BagOfWordsEncoder
 
 

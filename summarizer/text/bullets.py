@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-from summarizer.boilerplate import PHOTO_APPOSITIVE
-from summarizer.mojibake import repair_mojibake
-from summarizer.sentences import AGENCIES
-from summarizer.wordcount import word_count
+from summarizer.text.furniture import PHOTO_APPOSITIVE
+from summarizer.text.mojibake import repair_mojibake
+from summarizer.text.sentences import AGENCIES
+from summarizer.text.wordcount import word_count
 
 #: Shortening never leaves fewer words than this.
 MIN_WORDS = 8

@@ -14,10 +14,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from summarizer.abstractive.prompting import Article
 from summarizer.base import Bullet, SummarizerError, Summary
-from summarizer.bullets import clean_bullet
 from summarizer.config import SummarizerConfig
-from summarizer.prompting import Article
+from summarizer.text.bullets import clean_bullet
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class Verifier:
     def encoder(self):
         with self._lock:
             if self._encoder is None:
-                from summarizer.embeddings import SentenceEncoder
+                from summarizer.extractive.transformer_encoder import SentenceEncoder
 
                 self._encoder = SentenceEncoder(
                     self.config.embedding_model,
@@ -163,7 +163,7 @@ class Verifier:
     @property
     def extractive(self):
         if self._extractive is None:
-            from summarizer.extractive import ExtractiveSummarizer
+            from summarizer.pipeline import ExtractiveSummarizer
 
             self._extractive = ExtractiveSummarizer(self.config, encoder=self.encoder)
         return self._extractive

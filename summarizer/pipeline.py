@@ -18,16 +18,11 @@ from functools import cache
 
 import numpy as np
 
+from summarizer.abstractive.prompting import prepare_article
 from summarizer.base import Bullet, SummarizerError, Summary
-from summarizer.boilerplate import is_photo_caption
-from summarizer.bullets import clean_bullet
 from summarizer.config import SummarizerConfig
-from summarizer.embeddings import SentenceEncoder
-from summarizer.prompting import prepare_article
-from summarizer.ranking import Scorer, load_scorer, sentence_features
-from summarizer.sentences import Sentence
-from summarizer.static_embeddings import StaticSentenceEncoder, TableMismatchError
-from summarizer.subsets import (
+from summarizer.extractive.ranker import Scorer, load_scorer, sentence_features
+from summarizer.extractive.sets import (
     SET_FEATURES,
     SetScorer,
     candidate_pool,
@@ -35,6 +30,11 @@ from summarizer.subsets import (
     overlap_share,
     set_features,
 )
+from summarizer.extractive.static_encoder import StaticSentenceEncoder, TableMismatchError
+from summarizer.extractive.transformer_encoder import SentenceEncoder
+from summarizer.text.bullets import clean_bullet
+from summarizer.text.furniture import is_photo_caption
+from summarizer.text.sentences import Sentence
 
 log = logging.getLogger(__name__)
 

@@ -19,16 +19,16 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
-from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.prompting import (
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.prompting import (
     Article,
     ParseError,
     build_messages,
     parse_bullets,
     prepare_articles,
 )
+from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
+from summarizer.config import SummarizerConfig
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.base import InputError, SummarizerError
-from summarizer.bullets import clean_bullet
-from summarizer.language import detect_language
-from summarizer.sentences import Sentence, clean_text, split_sentences
+from summarizer.text.bullets import clean_bullet
+from summarizer.text.language import detect_language
+from summarizer.text.sentences import Sentence, clean_text, split_sentences
 
 LANGUAGE_NAMES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",

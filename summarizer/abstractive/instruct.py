@@ -15,17 +15,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
-from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.prompting import (
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.prompting import (
     Article,
     ParseError,
     build_messages,
     parse_bullets,
     prepare_articles,
 )
-from summarizer.runner import load_pretrained, model_window
+from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
+from summarizer.config import SummarizerConfig
+from summarizer.serving.runner import load_pretrained, model_window
 
 log = logging.getLogger(__name__)
 

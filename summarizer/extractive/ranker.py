@@ -16,8 +16,8 @@ from typing import Protocol
 import numpy as np
 
 from summarizer.base import ModelLoadError
-from summarizer.sentences import Sentence
-from summarizer.subsets import SetScorer
+from summarizer.extractive.sets import SetScorer
+from summarizer.text.sentences import Sentence
 
 LEARNED_SCORER_FILE = "ranker.json"
 

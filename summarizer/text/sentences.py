@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import pysbd
 
-from summarizer.boilerplate import GLUED_FURNITURE, is_boilerplate, is_page_label
+from summarizer.text.furniture import GLUED_FURNITURE, is_boilerplate, is_page_label
 
 #: pysbd ships rules for these; other languages fall back to English rules.
 PYSBD_LANGUAGES = frozenset(

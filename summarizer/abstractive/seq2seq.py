@@ -13,12 +13,12 @@ import threading
 import time
 from collections.abc import Sequence
 
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.prompting import Article, dedupe, prepare_articles
 from summarizer.base import BatchFirst, SummarizerError, Summary
 from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.prompting import Article, dedupe, prepare_articles
-from summarizer.runner import load_pretrained, model_window
-from summarizer.sentences import split_sentences
+from summarizer.serving.runner import load_pretrained, model_window
+from summarizer.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
