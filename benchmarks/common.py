@@ -127,8 +127,9 @@ def ranked_sentences(article_text: str) -> tuple[str, list]:
     """(cleaned text, sentences) exactly as the summarizer splits an article for ranking:
     same cleaning and language, capped at MAX_SENTENCES."""
     from summarizer.pipeline import MAX_SENTENCES
+    from summarizer.text.cleaning import clean_text
     from summarizer.text.language import detect_language
-    from summarizer.text.sentences import clean_text, split_sentences
+    from summarizer.text.sentences import split_sentences
 
     text = clean_text(article_text)
     return text, split_sentences(text, detect_language(text))[:MAX_SENTENCES]

@@ -41,8 +41,9 @@ from common import (
 )
 
 from summarizer.text.bullets import clean_bullet, detokenise
+from summarizer.text.cleaning import clean_text
 from summarizer.text.language import detect_language
-from summarizer.text.sentences import clean_text, split_sentences
+from summarizer.text.sentences import split_sentences
 
 ALL_BACKENDS = [
     "lead", "textrank", "lexrank", "centrality", "learned-mmr", "learned", "learned-minilm"

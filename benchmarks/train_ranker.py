@@ -34,14 +34,10 @@ import numpy as np
 from common import DATASETS, ROOT, cached_embeddings, load_articles, paired_gain
 from scipy.optimize import minimize
 
-from summarizer.extractive.ranker import (
-    FORM_FREE_FEATURES,
-    Features,
-    LinearScorer,
-    sentence_features,
-)
+from summarizer.extractive.features import FORM_FREE_FEATURES, Features, sentence_features
+from summarizer.extractive.ranker import LinearScorer
+from summarizer.extractive.selection import bullet_candidates, choose_bullets
 from summarizer.extractive.sets import BIGRAM_SET_FEATURES, POSITION_SET_FEATURES, SET_FEATURES
-from summarizer.pipeline import bullet_candidates, choose_bullets
 from summarizer.text.bullets import clean_bullet
 
 OUT = ROOT / "summarizer" / "data" / "ranker.json"

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.abstractive.prompting import Article
 from summarizer.base import Bullet, SummarizerError, Summary
 from summarizer.config import SummarizerConfig
+from summarizer.pipeline import Article
 from summarizer.text.bullets import clean_bullet
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from summarizer.text.furniture import PHOTO_APPOSITIVE
+from summarizer.text.captions import PHOTO_APPOSITIVE
 from summarizer.text.mojibake import repair_mojibake
 from summarizer.text.sentences import AGENCIES
 from summarizer.text.wordcount import word_count

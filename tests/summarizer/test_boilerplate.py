@@ -2,7 +2,8 @@
 
 import pytest
 
-from summarizer.text.furniture import is_boilerplate, is_page_label, is_photo_caption
+from summarizer.text.captions import is_photo_caption
+from summarizer.text.furniture import is_boilerplate, is_page_label
 from summarizer.text.sentences import split_sentences
 
 WIRE_STORY = "\n".join([

@@ -71,9 +71,9 @@ def test_concurrent_texts_share_one_left_padded_generate_call(llama, fake_extrac
 
 def test_long_article_is_cut_at_a_sentence_to_fit_the_window(llama, fake_extractive):
     summarizer = make(llama, fake_extractive)
-    from summarizer.abstractive.prompting import prepare_article
+    from summarizer.pipeline import read_article
 
-    article = prepare_article(news_article(40), 100_000, "en")
+    article = read_article(news_article(40), 100_000, "en")
     text, cut = summarizer.fit(article, 3)
     assert cut and text.endswith(".")
     assert news_article(40).replace("\n\n", " ").startswith(text)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from summarizer import load_summarizer
-from summarizer.abstractive.prompting import prepare_article
 from summarizer.config import GenerationConfig, SummarizerConfig
+from summarizer.pipeline import read_article
 from summarizer.text.bullets import clean_bullet
 
 pytestmark = pytest.mark.slow
@@ -65,7 +65,7 @@ def smollm2():
 
 def test_smollm2_bullets_are_supported_or_replaced_by_article_sentences(smollm2) -> None:
     raw = SAMPLE.read_text(encoding="utf-8")
-    article = prepare_article(raw, smollm2.config.max_input_chars)
+    article = read_article(raw, smollm2.config.max_input_chars)
     sentences = {(s.start, s.end): s.text for s in article.sentences}
     guard = smollm2.verifier.guard
     assert guard is not None  # the guard is on by default

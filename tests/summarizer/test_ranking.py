@@ -5,13 +5,8 @@ import numpy as np
 import pytest
 
 from summarizer.base import ModelLoadError
-from summarizer.extractive.ranker import (
-    FORM_FREE_FEATURES,
-    CentralityScorer,
-    LinearScorer,
-    load_scorer,
-    sentence_features,
-)
+from summarizer.extractive.features import FORM_FREE_FEATURES, sentence_features
+from summarizer.extractive.ranker import CentralityScorer, LinearScorer, load_scorer
 from summarizer.text.sentences import split_sentences
 from tests.fakes import BagOfWordsEncoder
 
@@ -101,7 +96,7 @@ def test_feature_list_is_complete():
 
 
 def test_a_sentence_repeating_a_chosen_one_is_a_duplicate():
-    from summarizer.pipeline import select_mmr
+    from summarizer.extractive.selection import select_mmr
 
     texts = [
         "Officials left the football gala early after a dance show.",
@@ -115,7 +110,7 @@ def test_a_sentence_repeating_a_chosen_one_is_a_duplicate():
 
 
 def test_a_photo_caption_is_picked_only_when_the_story_runs_out():
-    from summarizer.pipeline import select_mmr
+    from summarizer.extractive.selection import select_mmr
 
     texts = [
         "The council voted to cap cruise passengers at 8,000 a day.",

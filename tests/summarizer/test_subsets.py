@@ -7,6 +7,7 @@ import pytest
 from summarizer.base import ModelLoadError
 from summarizer.config import SummarizerConfig
 from summarizer.extractive.ranker import CentralityScorer, LinearScorer, load_scorer
+from summarizer.extractive.selection import bullet_candidates, choose_bullets
 from summarizer.extractive.sets import (
     BIGRAM_SET_FEATURES,
     SET_FEATURES,
@@ -17,7 +18,7 @@ from summarizer.extractive.sets import (
     needs_previous,
     set_features,
 )
-from summarizer.pipeline import ExtractiveSummarizer, bullet_candidates, choose_bullets
+from summarizer.pipeline import ExtractiveSummarizer
 from tests.fakes import BagOfWordsEncoder
 
 
