@@ -8,7 +8,8 @@ its features (a learned linear scorer, or centrality + position), chooses the bu
 set (or one at a time by MMR) and polishes the chosen sentences into bullets, in article
 order, each with the span of its source sentence. Each step is one call into the room that
 does it: `text/` cleans, splits, drops page furniture and polishes; `extractive/` embeds,
-scores and chooses.
+scores and chooses. Every rule that depends on the article's language comes from its
+language pack (`text/lang/`): a language without one gets none.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from summarizer.extractive.transformer_encoder import SentenceEncoder
 from summarizer.text.bullets import clean_bullet
 from summarizer.text.cleaning import clean_input
 from summarizer.text.furniture import drop_furniture_lines, drop_furniture_sentences
+from summarizer.text.lang import LanguagePack, language_pack
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import paragraphs, segment
 from summarizer.text.units import Sentence
@@ -50,6 +52,11 @@ class Article:
     sentences: list[Sentence]
     truncated: bool
 
+    @property
+    def pack(self) -> LanguagePack:
+        """The language pack whose rules apply to this article."""
+        return language_pack(self.language)
+
 
 def read_article(text: str, max_chars: int, article_language: str | None = None) -> Article:
     """clean → split → drop furniture; InputError when nothing is left to summarize.
@@ -58,8 +65,9 @@ def read_article(text: str, max_chars: int, article_language: str | None = None)
     """
     text, truncated = clean_input(text, max_chars)
     language = article_language or detect_language(text)
-    lines = drop_furniture_lines(paragraphs(text))
-    sentences = drop_furniture_sentences(segment(lines, language))
+    pack = language_pack(language)  # the language's rules; none for a language without a pack
+    lines = drop_furniture_lines(paragraphs(text, pack), pack)
+    sentences = drop_furniture_sentences(segment(lines, language, pack), pack)
     if not sentences:
         raise InputError("I couldn't find any sentences to summarize in this text.")
     return Article(text, language, sentences, truncated)
@@ -159,11 +167,12 @@ class ExtractiveSummarizer:
         started = time.perf_counter()
         sentences = article.sentences[: len(vectors)]
         texts = [s.text for s in sentences]
-        scores = self.scorer.score(sentence_features(sentences, vectors, article.text))
-        chosen = choose_bullets(scores, vectors, k, texts, self.set_scorer)
+        pack = article.pack
+        scores = self.scorer.score(sentence_features(sentences, vectors, article.text, pack))
+        chosen = choose_bullets(scores, vectors, k, texts, self.set_scorer, pack)
         bullets = tuple(
             Bullet(
-                clean_bullet(sentences[i].text, self.config.target_bullet_words),
+                clean_bullet(sentences[i].text, self.config.target_bullet_words, pack),
                 (sentences[i].start, sentences[i].end),
                 float(scores[i]),
             )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from summarizer.text.lang import LanguagePack, language_pack
 from summarizer.text.units import Sentence
 
 
@@ -26,7 +27,9 @@ class Features:
         return np.stack([self.columns[n] for n in names], axis=1)
 
 
-def sentence_features(sentences: list[Sentence], vectors: np.ndarray, text: str) -> Features:
+def sentence_features(
+    sentences: list[Sentence], vectors: np.ndarray, text: str, pack: LanguagePack | None = None
+) -> Features:
     """Position, length, centrality and form features for each sentence."""
     n = len(sentences)
     idx = np.arange(n, dtype=np.float64)
@@ -60,16 +63,16 @@ def sentence_features(sentences: list[Sentence], vectors: np.ndarray, text: str)
         "has_digit": np.array([any(c.isdigit() for c in s.text) for s in sentences], float),
         "question": np.array([s.text.rstrip().endswith("?") for s in sentences], float),
     }
-    columns.update(_form_free_features(sentences, vectors, idx))
+    first_person = (pack or language_pack(None)).first_person
+    columns.update(_form_free_features(sentences, vectors, idx, first_person))
     return Features(columns, vectors)
 
 
 _TOKEN = re.compile(r"[^\W_]+")
-_FIRST_PERSON = frozenset("i we me my our us".split())
 
 
 def _form_free_features(
-    sentences: list[Sentence], vectors: np.ndarray, idx: np.ndarray
+    sentences: list[Sentence], vectors: np.ndarray, idx: np.ndarray, first_person: frozenset[str]
 ) -> dict[str, np.ndarray]:
     """Features that read the same on raw, cased text and on lower-cased, tokenised text.
 
@@ -113,7 +116,7 @@ def _form_free_features(
         "centrality_rank": rank / max(1, n - 1),
         "centrality_z": _zscore(mean_sim),
         "term_frequency": tf / max(1.0, float(tf.max())),
-        "first_person": np.array([bool(_FIRST_PERSON & set(t)) for t in tokens], np.float64),
+        "first_person": np.array([bool(first_person & set(t)) for t in tokens], np.float64),
         "ends_colon": np.array([s.text.rstrip().endswith(":") for s in sentences], np.float64),
     }
 

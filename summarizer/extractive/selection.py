@@ -20,7 +20,7 @@ from summarizer.extractive.sets import (
     overlap_share,
     set_features,
 )
-from summarizer.text.captions import is_photo_caption
+from summarizer.text.lang import LanguagePack, language_pack
 
 #: MMR trade-off between a sentence's own score and its similarity to already chosen ones.
 MMR_LAMBDA = 0.7
@@ -36,24 +36,30 @@ def choose_bullets(
     k: int,
     texts: Sequence[str],
     set_scorer: SetScorer | None,
+    pack: LanguagePack | None = None,
 ) -> list[int]:
     """Indices of the bullets: MMR's greedy pick, or the set scorer's best candidate set."""
     if set_scorer is None:
-        return select_mmr(scores, vectors, k, texts)
-    chosen, sets, rows = bullet_candidates(scores, vectors, k, texts)
+        return select_mmr(scores, vectors, k, texts, pack)
+    chosen, sets, rows = bullet_candidates(scores, vectors, k, texts, pack)
     return list(set_scorer.best(sets, rows)) if len(sets) > 1 else chosen
 
 
 def bullet_candidates(
-    scores: np.ndarray, vectors: np.ndarray, k: int, texts: Sequence[str]
+    scores: np.ndarray,
+    vectors: np.ndarray,
+    k: int,
+    texts: Sequence[str],
+    pack: LanguagePack | None = None,
 ) -> tuple[list[int], list[tuple[int, ...]], np.ndarray]:
     """MMR's pick, the candidate sets and their set features (the set scorer's input).
 
     The candidates are the k-subsets of the best few story sentences (no photo captions, no
     near-duplicate pair) plus MMR's pick, so a set scorer can always fall back on MMR.
     """
+    pack = pack or language_pack(None)
     similarity = _similarity(vectors, len(scores))
-    captions = _captions(texts, len(scores))
+    captions = _captions(texts, len(scores), pack)
     chosen = _mmr(scores, similarity, k, texts, captions)
     if len(chosen) < k:  # too few distinct sentences: nothing to choose between
         return chosen, [tuple(sorted(chosen))], np.zeros((1, len(SET_FEATURES)))
@@ -65,12 +71,17 @@ def bullet_candidates(
             or _word_overlap(texts[a], texts[b]) >= DUPLICATE_WORDS
         )
 
-    sets = candidate_sets(candidate_pool(scores, k, captions), k, chosen, is_duplicate, texts)
+    pool = candidate_pool(scores, k, captions)
+    sets = candidate_sets(pool, k, chosen, is_duplicate, texts, pack)
     return chosen, sets, set_features(sets, scores, vectors, texts, chosen)
 
 
 def select_mmr(
-    scores: np.ndarray, vectors: np.ndarray, k: int, texts: Sequence[str] | None = None
+    scores: np.ndarray,
+    vectors: np.ndarray,
+    k: int,
+    texts: Sequence[str] | None = None,
+    pack: LanguagePack | None = None,
 ) -> list[int]:
     """Indices of up to k sentences by maximal marginal relevance (ties → earlier sentence).
 
@@ -79,7 +90,8 @@ def select_mmr(
     caption left in the running text is picked only once the story sentences run out.
     """
     similarity = _similarity(vectors, len(scores))
-    captions = _captions(texts, len(scores)) if texts is not None else set()
+    pack = pack or language_pack(None)
+    captions = _captions(texts, len(scores), pack) if texts is not None else set()
     return _mmr(scores, similarity, k, texts, captions)
 
 
@@ -87,9 +99,9 @@ def _similarity(vectors: np.ndarray, n: int) -> np.ndarray:
     return vectors @ vectors.T if len(vectors) else np.zeros((n, n))
 
 
-def _captions(texts: Sequence[str], n: int) -> set[int]:
+def _captions(texts: Sequence[str], n: int, pack: LanguagePack) -> set[int]:
     """The first n sentences that are photo captions (picked last, never in a candidate set)."""
-    return {i for i in range(n) if is_photo_caption(texts[i])}
+    return {i for i in range(n) if pack.is_caption(texts[i])}
 
 
 def _mmr(

@@ -14,11 +14,10 @@ from summarizer.extractive.sets import (
     SetScorer,
     candidate_pool,
     candidate_sets,
-    names_nobody,
-    needs_previous,
     set_features,
 )
 from summarizer.pipeline import ExtractiveSummarizer
+from summarizer.text.lang.en import names_nobody, needs_previous
 from tests.fakes import BagOfWordsEncoder
 
 

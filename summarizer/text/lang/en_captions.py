@@ -1,8 +1,9 @@
-"""Recognise photo captions left in the running text: they describe a picture, not the story.
+"""English photo captions left in the running text: they describe a picture, not the story.
 
-A caption stays in the article (its position and similarities still inform the ranking) but
-is chosen as a bullet only when nothing else is left; a photo pointer inside a story sentence
-(", pictured in 2007,") is dropped by the bullet polish (text/bullets.py).
+Part of the English pack (en.py). A caption stays in the article (its position and
+similarities still inform the ranking) but is chosen as a bullet only when nothing else is
+left; a photo pointer inside a story sentence (", pictured in 2007,") is dropped by the
+English bullet polish.
 """
 
 from __future__ import annotations
