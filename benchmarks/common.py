@@ -147,9 +147,10 @@ SHARD = 256
 def ranked_sentences(article_text: str) -> tuple[str, list]:
     """(cleaned text, sentences) exactly as the summarizer splits an article for ranking:
     same cleaning and language, capped at MAX_SENTENCES."""
-    from summarizer.extractive import MAX_SENTENCES
-    from summarizer.language import detect_language
-    from summarizer.sentences import clean_text, split_sentences
+    from summarizer.pipeline import MAX_SENTENCES
+    from summarizer.text.cleaning import clean_text
+    from summarizer.text.language import detect_language
+    from summarizer.text.sentences import split_sentences
 
     text = clean_text(article_text)
     return text, split_sentences(text, detect_language(text))[:MAX_SENTENCES]

@@ -1,5 +1,5 @@
 """Rebuild summarizer/data/static_minilm.npz: static token vectors distilled from the embedded
-all-MiniLM-L6-v2 (see summarizer/distill.py for the method).
+all-MiniLM-L6-v2 (see benchmarks/distill.py for the method).
 
 Token frequencies for the SIF weights and the removed principal component come from the
 sentences of the TRAIN part of both dev files only (split rule in benchmarks/common.py), split
@@ -15,10 +15,10 @@ import sys
 import time
 
 from common import DATASETS, ROOT, load_articles, ranked_sentences
+from distill import COMPONENTS, SIF_A, distill
 
-from summarizer.distill import COMPONENTS, SIF_A, distill
-from summarizer.embeddings import resolve_model
-from summarizer.static_embeddings import PACKAGED_TABLE, save_table
+from summarizer.extractive.static_encoder import PACKAGED_TABLE, save_table
+from summarizer.extractive.transformer_encoder import resolve_model
 
 OUT = ROOT / "summarizer" / "data" / PACKAGED_TABLE
 

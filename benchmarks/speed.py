@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         import torch  # noqa: F401  (import cost is part of a cold start)
 
     from summarizer.config import SummarizerConfig
-    from summarizer.extractive import ExtractiveSummarizer
+    from summarizer.pipeline import ExtractiveSummarizer
 
     imported = time.perf_counter()
     config = SummarizerConfig(

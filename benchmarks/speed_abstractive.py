@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from summarizer.config import GenerationConfig, SummarizerConfig
-from summarizer.runner import BatchingRunner, load_runner
+from summarizer.serving.runner import BatchingRunner, load_runner
 from tests.fakes import BagOfWordsEncoder
 from tests.summarizer.tiny_models import news_article, tiny_tokenizer
 
@@ -74,7 +74,7 @@ def build(name: str, path: Path) -> Path:
 def model_input(summarizer):
     """What the backend's `generate` takes for ARTICLE: the text, or the instruct prompt."""
     if summarizer.name == "instruct":
-        from summarizer.prompting import build_messages
+        from summarizer.abstractive.prompting import build_messages
 
         return build_messages(ARTICLE, 3, "en")
     return ARTICLE

@@ -4,11 +4,12 @@ Labels come from a greedy ROUGE oracle (the sentences whose union best matches t
 scored by ROUGE-1 + ROUGE-2 F1, up to 3 for CNN/DM and 1 for XSum), mixed with each sentence's
 own ROUGE-1 + ROUGE-2 F1 against the reference (soft labels, `SOFT_LABEL_MIX`). The model is
 a linear scorer over form-free features (position, length in letters, centrality, term frequency,
-quote/number flags, see summarizer/ranking.py) plus, optionally, the MiniLM embedding itself,
+quote/number flags, see summarizer/extractive/features.py) plus, optionally, the MiniLM
+embedding itself,
 trained with a listwise softmax loss per article (each article weighs the same, and both data
 sets weigh the same in total; XSum's position columns are neutral, see XSUM_POSITIONS_NEUTRAL).
 Only the TRAIN part of both dev files is used (split rule in benchmarks/common.py); a fixed
-slice of it picks the regularisation. Then the set scorer (summarizer/subsets.py) is fitted
+slice of it picks the regularisation. Then the set scorer (summarizer/extractive/sets.py) is fitted
 for that ranker: over every CNN/DM train article's candidate bullet sets, a per-article
 softmax against the softmax of each set's ROUGE-1 + ROUGE-2 F1; its weights go into the
 same file under "subset", and the weights for one-bullet summaries, fitted the same way on
@@ -34,10 +35,11 @@ import numpy as np
 from common import DATASETS, ROOT, cached_embeddings, load_articles, paired_gain
 from scipy.optimize import minimize
 
-from summarizer.bullets import clean_bullet
-from summarizer.extractive import bullet_candidates, choose_bullets
-from summarizer.ranking import FORM_FREE_FEATURES, Features, LinearScorer, sentence_features
-from summarizer.subsets import BIGRAM_SET_FEATURES, POSITION_SET_FEATURES, SET_FEATURES
+from summarizer.extractive.features import FORM_FREE_FEATURES, Features, sentence_features
+from summarizer.extractive.ranker import LinearScorer
+from summarizer.extractive.selection import bullet_candidates, choose_bullets
+from summarizer.extractive.sets import BIGRAM_SET_FEATURES, POSITION_SET_FEATURES, SET_FEATURES
+from summarizer.text.bullets import clean_bullet
 
 OUT = ROOT / "summarizer" / "data" / "ranker.json"
 #: Scalar features the learned ranker reads (all independent of case and tokenisation).
@@ -66,7 +68,7 @@ POSITION_FEATURES = frozenset(
 #: neutral (0 once standardised) and only CNN/DM fits the position weights; XSum still
 #: teaches the content, length and centrality weights.
 XSUM_POSITIONS_NEUTRAL = True
-#: The set scorer (summarizer/subsets.py) is fitted to a softmax of each candidate set's
+#: The set scorer (summarizer/extractive/sets.py) is fitted to a softmax of each candidate set's
 #: ROUGE-1 + ROUGE-2 F1 at this temperature: low is "only the best set", high rewards every
 #: good set a little. 0.5 had the best 5-fold CV objective of 0.2 / 0.5 / 1.0 (`--cv-sets`).
 SET_TEMPERATURE = 0.5
@@ -181,8 +183,8 @@ class Doc:
 def encoder_settings() -> tuple[str, object]:
     """Cache tag and factory of the sentence encoder exactly as the default config builds it."""
     from summarizer.config import SummarizerConfig
-    from summarizer.embeddings import MAX_TOKENS, SentenceEncoder
-    from summarizer.static_embeddings import PACKAGED_TABLE, StaticSentenceEncoder
+    from summarizer.extractive.static_encoder import PACKAGED_TABLE, StaticSentenceEncoder
+    from summarizer.extractive.transformer_encoder import MAX_TOKENS, SentenceEncoder
 
     config = SummarizerConfig()
     if config.embedding_static:

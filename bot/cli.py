@@ -25,7 +25,7 @@ from bot.config import CacheConfig, Config, InvalidConfig, LogConfig, load_confi
 from bot.errors import BotError, UsageError
 from bot.logs import setup_logging
 from bot.urls import looks_like_url
-from summarizer.config import SummarizerConfig
+from summarizer import SummarizerConfig
 
 log = logging.getLogger("newsbot")
 

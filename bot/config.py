@@ -21,7 +21,7 @@ from typing import Any, Literal
 import platformdirs
 
 from bot.errors import ConfigError
-from summarizer.config import SummarizerConfig
+from summarizer import SummarizerConfig
 
 
 def _range(lo: float | None = None, hi: float | None = None) -> dict:

@@ -28,9 +28,7 @@ from bot.pagegate import (
     table_share,
     too_short,
 )
-from summarizer.language import detect_language
-from summarizer.mojibake import repair_mojibake
-from summarizer.wordcount import word_count
+from summarizer import detect_language, repair_mojibake, word_count
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.errors import ExtractError
-from summarizer.wordcount import unspaced_share, word_count
+from summarizer import unspaced_share, word_count
 
 #: Below either bound the body is a teaser, a stub or a wall, not an article worth summarizing.
 #: Words as `word_count` counts them; the character bound is for spaced scripts only (500

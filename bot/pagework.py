@@ -32,6 +32,6 @@ def paste_article(text: str, title: str | None) -> Article:
 
 def warm() -> None:
     """Load what every page needs (the language identifier), once, before workers fork."""
-    from summarizer.language import detect_language
+    from summarizer import detect_language
 
     detect_language("A short English sentence that loads the language identifier model.")

@@ -25,9 +25,13 @@ from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
 from bot.state import StateStore, open_state_store
 from bot.workpool import WorkPool
-from summarizer import ModelLoadError, Summarizer, load_summarizer
-from summarizer.isolation import ProcessSummarizer
-from summarizer.runner import BatchingRunner
+from summarizer import (
+    BatchingRunner,
+    ModelLoadError,
+    ProcessSummarizer,
+    Summarizer,
+    load_summarizer,
+)
 
 log = logging.getLogger(__name__)
 

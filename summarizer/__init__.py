@@ -1,4 +1,10 @@
-"""newsbot's summarizer: text in, bullets out. A library of its own; it never imports `bot`."""
+"""newsbot's summarizer: text in, bullets out. A library of its own; it never imports `bot`.
+
+Start reading at `summarizer/pipeline.py`: the default backend's steps, top to bottom. The
+rooms: `text/` (cleaning, sentences, furniture, bullets, language packs), `extractive/`
+(encoders, features and ranker, set choice), `abstractive/` (model backends), `serving/`
+(batching runner, model process). `bot` imports only the names listed here.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,12 @@ from summarizer.base import (
     Summary,
 )
 from summarizer.config import SummarizerConfig
+from summarizer.serving.process import ProcessSummarizer
+from summarizer.serving.runner import BatchingRunner
+from summarizer.text.fragments import text_fragment_url
+from summarizer.text.language import detect_language
+from summarizer.text.mojibake import repair_mojibake
+from summarizer.text.wordcount import unspaced_share, word_count
 
 __all__ = [
     "Bullet",
@@ -26,15 +38,24 @@ __all__ = [
     "Summary",
     "load_summarizer",
     "BACKENDS",
+    # what the bot needs beyond a backend: the runner and model process it serves one with,
+    # and the text helpers its page extraction and rendering share with the summarizer
+    "BatchingRunner",
+    "ProcessSummarizer",
+    "detect_language",
+    "repair_mojibake",
+    "text_fragment_url",
+    "unspaced_share",
+    "word_count",
 ]
 
 #: Backend name → "module:class". Modules import lazily so a missing optional backend
 #: never slows or breaks the default.
 BACKENDS = {
-    "extractive": "summarizer.extractive:ExtractiveSummarizer",
-    "seq2seq": "summarizer.seq2seq:Seq2SeqSummarizer",
-    "instruct": "summarizer.instruct:InstructSummarizer",
-    "remote": "summarizer.remote:RemoteSummarizer",
+    "extractive": "summarizer.pipeline:ExtractiveSummarizer",
+    "seq2seq": "summarizer.abstractive.seq2seq:Seq2SeqSummarizer",
+    "instruct": "summarizer.abstractive.instruct:InstructSummarizer",
+    "remote": "summarizer.abstractive.remote:RemoteSummarizer",
 }
 
 
@@ -53,7 +74,7 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
     needs = models_needed_for(config)
     if needs:
         require_models(needs)
-    from summarizer.language import preload
+    from summarizer.text.language import preload
 
     preload()  # every backend detects the language; let its model load meanwhile
     module_name, cls_name = target.split(":")

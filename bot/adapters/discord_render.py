@@ -20,7 +20,7 @@ from bot.adapters.bidi import strip_bidi_controls
 from bot.service import SummaryResult
 
 try:  # written alongside this module; without it bullets simply aren't linked
-    from summarizer.fragments import text_fragment_url
+    from summarizer import text_fragment_url
 except ImportError:  # pragma: no cover
     text_fragment_url = None  # type: ignore[assignment]
 

@@ -19,7 +19,7 @@ from bot.errors import UsageError
 from bot.service import SummaryResult
 
 try:  # written in parallel; without it bullets simply carry no link into the article
-    from summarizer.fragments import text_fragment_url
+    from summarizer import text_fragment_url
 except ImportError:  # pragma: no cover - depends on the checkout
     text_fragment_url = None
 

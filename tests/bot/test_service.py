@@ -412,7 +412,7 @@ class BatchRecorder(FakeSummarizer):
 
 
 async def test_concurrent_requests_share_one_model_batch_through_the_runner(make_service):
-    from summarizer.runner import BatchingRunner
+    from summarizer.serving.runner import BatchingRunner
 
     inner = BatchRecorder()
     runner = BatchingRunner(inner, batch_wait_ms=200, max_batch=16)
@@ -452,7 +452,7 @@ def test_model_process_logs_like_the_bot(capfd, caplog, level):
     import bot.runtime
     from bot.config import LogConfig
     from summarizer import SummarizerConfig
-    from summarizer.isolation import ProcessSummarizer
+    from summarizer.serving.process import ProcessSummarizer
 
     caplog.set_level(level)  # the level this process runs at
     config = Config(summarizer=SummarizerConfig(ranker="centrality"), log=LogConfig(format="json"))
@@ -466,7 +466,8 @@ def test_model_process_logs_like_the_bot(capfd, caplog, level):
     records = [json.loads(line) for line in err.splitlines() if line[:1] == "{"]
     loaded = [
         r for r in records
-        if r["logger"] == "summarizer.isolation" and "loaded the extractive backend" in r["message"]
+        if r["logger"] == "summarizer.serving.process"
+        and "loaded the extractive backend" in r["message"]
     ]  # fmt: skip
     assert len(loaded) == (1 if logging.getLevelName(level) <= logging.INFO else 0)
     assert ("loaded the extractive backend" in err) == (level == "INFO")  # in JSON or not at all

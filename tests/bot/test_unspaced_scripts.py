@@ -9,8 +9,8 @@ from bot.cache import MemoryCache
 from bot.config import CacheConfig, Config, FetchConfig
 from bot.extract import article_from_text, extract_article
 from bot.service import SummaryService
-from summarizer.bullets import clean_bullet
-from summarizer.wordcount import word_count
+from summarizer.text.bullets import clean_bullet
+from summarizer.text.wordcount import word_count
 from tests.fakes import FakeSummarizer
 from tests.pages import PageServer, article_html
 

@@ -1,7 +1,7 @@
 import pytest
 
 from summarizer.config import SummarizerConfig
-from summarizer.extractive import ExtractiveSummarizer
+from summarizer.pipeline import ExtractiveSummarizer
 from tests.fakes import BagOfWordsEncoder
 
 
@@ -17,6 +17,6 @@ def fake_extractive(encoder) -> ExtractiveSummarizer:
 
 @pytest.fixture(scope="session")
 def real_encoder():
-    from summarizer.embeddings import SentenceEncoder
+    from summarizer.extractive.transformer_encoder import SentenceEncoder
 
     return SentenceEncoder()

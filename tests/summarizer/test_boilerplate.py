@@ -2,8 +2,10 @@
 
 import pytest
 
-from summarizer.boilerplate import is_boilerplate, is_page_label, is_photo_caption
-from summarizer.sentences import split_sentences
+from summarizer.text.furniture import is_boilerplate, is_page_label
+from summarizer.text.lang import language_pack
+from summarizer.text.lang.en_captions import is_photo_caption
+from summarizer.text.sentences import split_sentences
 
 WIRE_STORY = "\n".join([
     "FILE PHOTO: Cranes unload a freighter at the port of Porthallow, Cornwall, May 2, 2025. "
@@ -73,14 +75,6 @@ def test_wire_story_keeps_only_story_sentences():
         "Supported by",
         "Loading...",
         "Most read",
-        "Lesen Sie auch: Der Hafen wird erweitert",
-        "Mehr zum Thema",
-        "Foto: Jo Pengelly/dpa",
-        "À lire aussi : le port s'agrandit",
-        "Lea también: el puerto crece",
-        "Leggi anche: il porto cresce",
-        "Publicité",
-        "Quelle: Newsbot Wire",
         "Subscribe to the Newsbot Sport newsletter to get our pick of news sent to your inbox.",
         "If you have a story suggestion email news@example.com.",
         "Find all the latest football transfers on our dedicated page.",
@@ -90,6 +84,24 @@ def test_wire_story_keeps_only_story_sentences():
 )
 def test_furniture_lines_are_boilerplate(line):
     assert is_boilerplate(line)
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("de", "Lesen Sie auch: Der Hafen wird erweitert"),
+        ("de", "Mehr zum Thema"),
+        ("de", "Foto: Jo Pengelly/dpa"),
+        ("fr", "À lire aussi : le port s'agrandit"),
+        ("es", "Lea también: el puerto crece"),
+        ("it", "Leggi anche: il porto cresce"),
+        ("fr", "Publicité"),
+        ("de", "Quelle: Newsbot Wire"),
+    ],
+)
+def test_other_languages_furniture_is_boilerplate_in_their_own_pack(language, line):
+    assert is_boilerplate(line, language_pack(language))
+    assert not is_boilerplate(line, language_pack("en"))  # each pack holds its own words
 
 
 @pytest.mark.parametrize(
@@ -122,7 +134,8 @@ def test_furniture_lines_are_boilerplate(line):
     ],
 )
 def test_story_sentences_are_not_boilerplate(sentence):
-    assert not is_boilerplate(sentence)
+    for language in ("en", "de", "fr", "es", "it"):
+        assert not is_boilerplate(sentence, language_pack(language))
 
 
 @pytest.mark.parametrize("line", ["Share", "Getty Images", "Most popular", "Topics", "AP"])

@@ -1,6 +1,6 @@
 import pytest
 
-from summarizer.bullets import MIN_WORDS, clean_bullet, shorten
+from summarizer.text.bullets import MIN_WORDS, clean_bullet, shorten
 
 
 @pytest.mark.parametrize(

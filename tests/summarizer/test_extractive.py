@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from summarizer import InputError, SummarizerConfig, load_summarizer
-from summarizer.extractive import ExtractiveSummarizer, select_mmr
+from summarizer.extractive.selection import select_mmr
+from summarizer.pipeline import ExtractiveSummarizer
 
 SAMPLE = (Path(__file__).parents[2] / "examples" / "sample_article.txt").read_text()
 
@@ -118,12 +119,12 @@ def test_the_requested_summary_language_is_not_taken_for_the_articles(fake_extra
 def test_an_article_language_detected_upstream_is_not_detected_again(
     fake_extractive, monkeypatch
 ):
-    import summarizer.prompting
+    import summarizer.pipeline
 
     def detect_again(text: str) -> str:
         raise AssertionError("the article's language was detected a second time")
 
-    monkeypatch.setattr(summarizer.prompting, "detect_language", detect_again)
+    monkeypatch.setattr(summarizer.pipeline, "detect_language", detect_again)
     summary = fake_extractive.summarize(SAMPLE, max_bullets=2, article_language="en")
     assert summary.language == "en" and len(summary.bullets) == 2
 

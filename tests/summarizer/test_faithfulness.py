@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from summarizer.abstractive.faithfulness import FaithfulnessGuard, Verifier, names, numbers
 from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import FaithfulnessGuard, Verifier, names, numbers
-from summarizer.prompting import prepare_article
+from summarizer.pipeline import read_article
 
 ARTICLE = (
     "Acme Corp said on Tuesday it would cut 1,200 jobs in Springfield. "
@@ -18,7 +18,7 @@ ARTICLE = (
 
 @pytest.fixture
 def article():
-    return prepare_article(ARTICLE, 100_000, "en")
+    return read_article(ARTICLE, 100_000, "en")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from summarizer.fragments import encode_term, text_fragment_url
+from summarizer.text.fragments import encode_term, text_fragment_url
 
 
 def test_short_sentence_is_one_encoded_term():

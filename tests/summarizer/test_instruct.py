@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from summarizer import ModelLoadError, SummarizerError, load_summarizer
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.instruct import InstructSummarizer
+from summarizer.abstractive.prompting import ParseError, build_messages, parse_bullets
 from summarizer.config import GenerationConfig, SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.instruct import InstructSummarizer
-from summarizer.prompting import ParseError, build_messages, parse_bullets
 from tests.summarizer.tiny_models import build_tiny_llama, news_article
 
 ARTICLE = (
@@ -45,7 +45,7 @@ def make(path, fake_extractive, **changes) -> InstructSummarizer:
 
 def test_junk_output_falls_back_to_extractive_with_a_log_line(llama, fake_extractive, caplog):
     summarizer = make(llama, fake_extractive)
-    with caplog.at_level(logging.WARNING, logger="summarizer.instruct"):
+    with caplog.at_level(logging.WARNING, logger="summarizer.abstractive.instruct"):
         summary = summarizer.summarize(ARTICLE, max_bullets=2)
     assert summarizer.generate_calls == [1]
     assert summary.backend == "extractive"
@@ -71,9 +71,9 @@ def test_concurrent_texts_share_one_left_padded_generate_call(llama, fake_extrac
 
 def test_long_article_is_cut_at_a_sentence_to_fit_the_window(llama, fake_extractive):
     summarizer = make(llama, fake_extractive)
-    from summarizer.prompting import prepare_article
+    from summarizer.pipeline import read_article
 
-    article = prepare_article(news_article(40), 100_000, "en")
+    article = read_article(news_article(40), 100_000, "en")
     text, cut = summarizer.fit(article, 3)
     assert cut and text.endswith(".")
     assert news_article(40).replace("\n\n", " ").startswith(text)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from summarizer import load_summarizer
-from summarizer.bullets import clean_bullet
 from summarizer.config import GenerationConfig, SummarizerConfig
-from summarizer.prompting import prepare_article
+from summarizer.pipeline import read_article
+from summarizer.text.bullets import clean_bullet
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def smollm2():
 
 def test_smollm2_bullets_are_supported_or_replaced_by_article_sentences(smollm2) -> None:
     raw = SAMPLE.read_text(encoding="utf-8")
-    article = prepare_article(raw, smollm2.config.max_input_chars)
+    article = read_article(raw, smollm2.config.max_input_chars)
     sentences = {(s.start, s.end): s.text for s in article.sentences}
     guard = smollm2.verifier.guard
     assert guard is not None  # the guard is on by default
@@ -102,7 +102,7 @@ def test_smollm2_bullets_are_supported_or_replaced_by_article_sentences(smollm2)
 def test_convert_gguf_to_safetensors_then_reload(smollm2, tmp_path: Path) -> None:
     import torch
 
-    from summarizer.instruct import convert_gguf
+    from summarizer.abstractive.instruct import convert_gguf
 
     started = time.perf_counter()
     out = convert_gguf(MODEL_DIR, GGUF_FILE, tmp_path / "smollm2-135m")

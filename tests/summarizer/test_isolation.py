@@ -17,8 +17,8 @@ from summarizer import (
     Summary,
     load_summarizer,
 )
-from summarizer.isolation import ProcessSummarizer
-from summarizer.runner import BatchingRunner
+from summarizer.serving.process import ProcessSummarizer
+from summarizer.serving.runner import BatchingRunner
 from tests.pages import SAMPLE_TEXT
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")

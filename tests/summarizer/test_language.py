@@ -3,9 +3,9 @@
 import pytest
 
 from summarizer.config import SummarizerConfig
-from summarizer.extractive import ExtractiveSummarizer
-from summarizer.language import detect_language
-from summarizer.sentences import split_sentences
+from summarizer.pipeline import ExtractiveSummarizer
+from summarizer.text.language import detect_language
+from summarizer.text.sentences import split_sentences
 
 # Invented sample articles (not from any dataset).
 GERMAN = (

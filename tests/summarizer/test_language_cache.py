@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from py3langid import langid
 
-import summarizer.language as language
+import summarizer.text.language as language
 
 SAMPLES = {
     "en": "The council approved a new budget for the harbour on Monday evening after a debate.",

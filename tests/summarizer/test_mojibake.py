@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.bullets import clean_bullet
-from summarizer.mojibake import repair_mojibake
+from summarizer.text.bullets import clean_bullet
+from summarizer.text.mojibake import repair_mojibake
 
 
 @pytest.mark.parametrize(

@@ -5,14 +5,9 @@ import numpy as np
 import pytest
 
 from summarizer.base import ModelLoadError
-from summarizer.ranking import (
-    FORM_FREE_FEATURES,
-    CentralityScorer,
-    LinearScorer,
-    load_scorer,
-    sentence_features,
-)
-from summarizer.sentences import split_sentences
+from summarizer.extractive.features import FORM_FREE_FEATURES, sentence_features
+from summarizer.extractive.ranker import CentralityScorer, LinearScorer, load_scorer
+from summarizer.text.sentences import split_sentences
 from tests.fakes import BagOfWordsEncoder
 
 RAW = (
@@ -101,7 +96,7 @@ def test_feature_list_is_complete():
 
 
 def test_a_sentence_repeating_a_chosen_one_is_a_duplicate():
-    from summarizer.extractive import select_mmr
+    from summarizer.extractive.selection import select_mmr
 
     texts = [
         "Officials left the football gala early after a dance show.",
@@ -115,7 +110,7 @@ def test_a_sentence_repeating_a_chosen_one_is_a_duplicate():
 
 
 def test_a_photo_caption_is_picked_only_when_the_story_runs_out():
-    from summarizer.extractive import select_mmr
+    from summarizer.extractive.selection import select_mmr
 
     texts = [
         "The council voted to cap cruise passengers at 8,000 a day.",

@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 
 from summarizer import ModelLoadError, SummarizerError, load_summarizer
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.remote import RemoteSummarizer
 from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.remote import RemoteSummarizer
 
 ARTICLE = (
     "The Springfield city council approved a budget of 2 million dollars on Monday. "

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 import pytest
 
 from summarizer import BusyError, SummarizerError
+from summarizer.abstractive.faithfulness import Verifier
 from summarizer.base import InputError
 from summarizer.config import GenerationConfig, SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.runner import BatchingRunner, load_runner
+from summarizer.serving.runner import BatchingRunner, load_runner
 from tests.fakes import FakeSummarizer
 from tests.summarizer.tiny_models import build_tiny_bart
 

@@ -1,5 +1,5 @@
-from summarizer.boilerplate import is_boilerplate
-from summarizer.sentences import split_sentences
+from summarizer.text.furniture import is_boilerplate
+from summarizer.text.sentences import split_sentences
 
 
 def texts(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from summarizer.sentences import split_sentences
+from summarizer.text.sentences import split_sentences
 
 WORDS = st.sampled_from(
     ["The", "council", "U.S.", "Mr.", "3.5%", "said", '"quote"', "(CNN)", "--", "-", "By",

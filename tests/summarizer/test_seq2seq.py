@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from summarizer import ModelLoadError, Summary, load_summarizer
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.seq2seq import Seq2SeqSummarizer
 from summarizer.base import InputError
 from summarizer.config import GenerationConfig, SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.seq2seq import Seq2SeqSummarizer
 from tests.summarizer.tiny_models import (
     build_tiny_bart,
     build_tiny_llama,
@@ -133,6 +133,6 @@ def test_unloadable_model_is_a_model_load_error_naming_the_fix(tmp_path, models)
 
 
 def _sentences(text):
-    from summarizer.sentences import split_sentences
+    from summarizer.text.sentences import split_sentences
 
     return split_sentences(text, "en")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,19 @@ import pytest
 
 from summarizer.base import ModelLoadError
 from summarizer.config import SummarizerConfig
-from summarizer.embeddings import MAX_TOKENS, SentenceEncoder
-from summarizer.extractive import ExtractiveSummarizer, sentence_encoder
-from summarizer.static_embeddings import StaticSentenceEncoder, load_table, save_table
+from summarizer.extractive.static_encoder import StaticSentenceEncoder, load_table, save_table
+from summarizer.extractive.transformer_encoder import MAX_TOKENS, SentenceEncoder
+from summarizer.pipeline import ExtractiveSummarizer, sentence_encoder
+
+_DISTILL = Path(__file__).resolve().parents[2] / "benchmarks" / "distill.py"
+
+
+def _distill_module():
+    """benchmarks/distill.py (the table is built beside the training scripts, not at run time)."""
+    spec = importlib.util.spec_from_file_location("bench_distill", _DISTILL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 WORDS = (
     "the a of and to in bank rates interest central raised cut match team won lost goal "
@@ -42,7 +53,7 @@ def tiny_bert(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def tiny_table(tiny_bert, tmp_path_factory) -> Path:
-    from summarizer.distill import distill
+    distill = _distill_module().distill
 
     table, meta = distill(tiny_bert, CORPUS, name="tiny-bert")
     path = tmp_path_factory.mktemp("table") / "static.npz"
@@ -54,7 +65,7 @@ def test_token_vectors_are_the_models_output_for_each_token_alone(tiny_bert):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from summarizer.distill import token_vectors
+    token_vectors = _distill_module().token_vectors
 
     vectors = token_vectors(tiny_bert, batch_size=7)  # batches that don't divide the vocabulary
     tokenizer = AutoTokenizer.from_pretrained(tiny_bert)
@@ -69,8 +80,8 @@ def test_token_vectors_are_the_models_output_for_each_token_alone(tiny_bert):
 
 
 def test_distillation_is_deterministic_and_records_what_it_was_built_from(tiny_bert):
-    from summarizer.distill import distill
-    from summarizer.static_embeddings import tokenizer_digest
+    distill = _distill_module().distill
+    from summarizer.extractive.static_encoder import tokenizer_digest
 
     first, meta = distill(tiny_bert, CORPUS, name="tiny-bert")
     second, _ = distill(tiny_bert, CORPUS, name="tiny-bert")
@@ -80,7 +91,7 @@ def test_distillation_is_deterministic_and_records_what_it_was_built_from(tiny_b
 
 
 def test_sif_weights_shrink_frequent_tokens_and_the_top_component_is_removed():
-    from summarizer.distill import sif_table
+    sif_table = _distill_module().sif_table
 
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(6, 8)).astype(np.float32)
@@ -152,7 +163,7 @@ def test_a_table_built_for_another_tokenizer_is_refused(tiny_bert, tiny_table, t
 def test_the_tokenizer_digest_follows_token_ids_not_file_formatting(tiny_bert, tmp_path):
     import json
 
-    from summarizer.static_embeddings import tokenizer_digest
+    from summarizer.extractive.static_encoder import tokenizer_digest
 
     original = tiny_bert / "tokenizer.json"
     spec = json.loads(original.read_text(encoding="utf-8"))
@@ -167,14 +178,14 @@ def test_the_tokenizer_digest_follows_token_ids_not_file_formatting(tiny_bert, t
 
 
 def test_a_stale_packaged_table_falls_back_to_the_model_with_a_warning(monkeypatch, caplog):
-    import summarizer.extractive as extractive
-    from summarizer.static_embeddings import TableMismatchError
+    import summarizer.pipeline as extractive
+    from summarizer.extractive.static_encoder import TableMismatchError
 
     def stale_table():
         raise TableMismatchError("the static token vectors were built for another tokenizer")
 
     monkeypatch.setattr(extractive, "StaticSentenceEncoder", stale_table)
-    with caplog.at_level("WARNING", logger="summarizer.extractive"):
+    with caplog.at_level("WARNING", logger="summarizer.pipeline"):
         encoder = sentence_encoder(SummarizerConfig())
     assert isinstance(encoder, SentenceEncoder)
     assert "running the sentence model itself" in caplog.text
@@ -202,7 +213,7 @@ def test_the_default_config_uses_static_vectors_and_a_named_model_runs_the_encod
 def test_the_default_extractive_path_never_imports_torch():
     code = (
         "import sys\n"
-        "from summarizer.extractive import ExtractiveSummarizer\n"
+        "from summarizer.pipeline import ExtractiveSummarizer\n"
         "from tests.summarizer.tiny_models import news_article\n"
         "summary = ExtractiveSummarizer().summarize(news_article(), max_bullets=3)\n"
         "assert len(summary.bullets) == 3, summary\n"

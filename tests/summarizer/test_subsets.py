@@ -6,18 +6,18 @@ import pytest
 
 from summarizer.base import ModelLoadError
 from summarizer.config import SummarizerConfig
-from summarizer.extractive import ExtractiveSummarizer, bullet_candidates, choose_bullets
-from summarizer.ranking import CentralityScorer, LinearScorer, load_scorer
-from summarizer.subsets import (
+from summarizer.extractive.ranker import CentralityScorer, LinearScorer, load_scorer
+from summarizer.extractive.selection import bullet_candidates, choose_bullets
+from summarizer.extractive.sets import (
     BIGRAM_SET_FEATURES,
     SET_FEATURES,
     SetScorer,
     candidate_pool,
     candidate_sets,
-    names_nobody,
-    needs_previous,
     set_features,
 )
+from summarizer.pipeline import ExtractiveSummarizer
+from summarizer.text.lang.en import names_nobody, needs_previous
 from tests.fakes import BagOfWordsEncoder
 
 

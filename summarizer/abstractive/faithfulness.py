@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.base import Bullet, SummarizerError, Summary
-from summarizer.bullets import clean_bullet
 from summarizer.config import SummarizerConfig
-from summarizer.prompting import Article
+from summarizer.pipeline import Article
+from summarizer.text.bullets import clean_bullet
+from summarizer.text.lang import LanguagePack, language_pack
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +27,15 @@ MAX_SOURCE_SENTENCES = 200
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"\b[^\W\d_][\w'\u2019-]*")
-_NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
-    "twenty": "20", "hundred": "100", "thousand": "1000", "dozen": "12", "half": "50",
-}  # fmt: skip
 
 
-def numbers(text: str) -> set[str]:
-    """Numbers in `text`, normalised ("1,200" → "1200"; "two" → "2")."""
+def numbers(text: str, pack: LanguagePack | None = None) -> set[str]:
+    """Numbers in `text`, normalised ("1,200" → "1200"; in English "two" → "2")."""
     found = {_normalise_number(n) for n in _NUMBER.findall(text)}
+    number_words = (pack or language_pack(None)).number_words
     for word in re.findall(r"[a-z]+", text.lower()):
-        if word in _NUMBER_WORDS:
-            found.add(_NUMBER_WORDS[word])
+        if word in number_words:
+            found.add(number_words[word])
     return found
 
 
@@ -87,13 +84,15 @@ class FaithfulnessGuard:
         sentences = article.sentences[:MAX_SOURCE_SENTENCES]
         vectors = self.encoder.encode([*bullets, *(s.text for s in sentences)])
         similarity = vectors[: len(bullets)] @ vectors[len(bullets) :].T
-        article_numbers = numbers(article.text)
+        pack = article.pack
+        article_numbers = numbers(article.text, pack)
         article_words = {w.lower() for w in re.findall(r"\w+", article.text)}
         verdicts = []
         for i, bullet in enumerate(bullets):
             best = int(similarity[i].argmax())
             support = float(similarity[i, best])
-            reasons = [f"number {n} not in the article" for n in numbers(bullet) - article_numbers]
+            unsupported = numbers(bullet, pack) - article_numbers
+            reasons = [f"number {n} not in the article" for n in unsupported]
             reasons += [
                 f"name {n} not in the article"
                 for n in sorted(names(bullet))
@@ -121,7 +120,8 @@ class FaithfulnessGuard:
             fired += 1
             log.info("faithfulness guard fired: %s", "; ".join(verdict.reasons))
             if self.action == "replace" and verdict.source not in used:
-                out.append(Bullet(clean_bullet(source.text), span, verdict.support))
+                polished = clean_bullet(source.text, pack=article.pack)
+                out.append(Bullet(polished, span, verdict.support))
                 used.add(verdict.source)
                 replaced += 1
             else:
@@ -150,7 +150,7 @@ class Verifier:
     def encoder(self):
         with self._lock:
             if self._encoder is None:
-                from summarizer.embeddings import SentenceEncoder
+                from summarizer.extractive.transformer_encoder import SentenceEncoder
 
                 self._encoder = SentenceEncoder(
                     self.config.embedding_model,
@@ -163,7 +163,7 @@ class Verifier:
     @property
     def extractive(self):
         if self._extractive is None:
-            from summarizer.extractive import ExtractiveSummarizer
+            from summarizer.pipeline import ExtractiveSummarizer
 
             self._extractive = ExtractiveSummarizer(self.config, encoder=self.encoder)
         return self._extractive

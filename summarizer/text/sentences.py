@@ -1,50 +1,30 @@
-"""Split news text into sentences with exact spans, dropping boilerplate first.
+"""Split cleaned news text into sentences with exact spans.
 
-News bodies carry lines that are not the story: datelines, bylines, photo captions,
-"Read more" and "Source:" lines, share buttons. They are dropped (or, for datelines,
-trimmed off the sentence) before ranking so a bullet never quotes them. Each kept
-sentence remembers the (start, end) of its text in the original input.
+Three steps, each a function here or in text/furniture.py: `paragraphs` cuts the text into
+lines (and cuts out widgets glued into a line), `drop_furniture_lines` drops lines that are
+not the story, `segment` splits the rest into sentences (pysbd, plus the run-on, tokenised
+and quotation fixes below; datelines trimmed), then `drop_furniture_sentences` drops the
+sentences that are page furniture. `split_sentences` runs them in that order.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 import pysbd
 
-from summarizer.boilerplate import GLUED_FURNITURE, is_boilerplate, is_page_label
+from summarizer.text.furniture import drop_furniture_lines, drop_furniture_sentences
+from summarizer.text.lang import LanguagePack, language_pack
+from summarizer.text.units import Line, Sentence
 
 #: pysbd ships rules for these; other languages fall back to English rules.
 PYSBD_LANGUAGES = frozenset(
     "en hi mr zh es am ar hy bg ur ru pl fa nl da fr my el it ja de kk sk".split()
 )
 
+__all__ = ["Sentence", "paragraphs", "segment", "split_sentences"]
 
-#: A longer line is judged sentence by sentence, not whole: a line that opens with furniture
-#: ("Read more: …") yet runs on for this many words is prose pasted without its line breaks.
-FURNITURE_LINE_MAX_WORDS = 80
-
-
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    start: int
-    end: int
-    #: Index of the paragraph (input line block) the sentence came from.
-    paragraph: int
-    #: Position among the kept sentences, 0-based.
-    index: int
-
-
-# A caption inside running text: "[File: A protester ... /Reuters]" or "(Photo: AP)".
-_INLINE_CAPTION = re.compile(
-    r"\[(?:file|photo|image|picture|video)\b[^\]]{0,300}\]"
-    r"|\((?:photo|image|picture|video)s?\s*(?:by|:|credit)[^)]{0,200}\)",
-    re.IGNORECASE,
-)
 
 # "WASHINGTON (Reuters) -", "LONDON, March 3 (AP) —", "(CNN) --", "marseille , france ( cnn )".
 #: News agencies whose name in brackets marks a dateline (the bullet clean-up shares it).
@@ -78,13 +58,8 @@ _RUN_ON_BREAK = re.compile(
 _QUOTE_MARKS = ('"', "“", "”")
 _OPENING_QUOTES = ('"', "“")
 _CLOSING_QUOTES = ('"', "”")
-_TITLES = frozenset(
-    "mr mrs ms dr st gen sen rep gov lt col sgt capt prof jr sr no vs etc co corp inc ltd fig "
-    "approx dept est vol op ch".split()
-)
 # Tokenised text (" . " between sentences) that pysbd leaves glued together.
 _TOKENISED_BREAK = re.compile(r"(?<=\s[.!?])\s+(?=\S)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @lru_cache(maxsize=16)
@@ -93,57 +68,62 @@ def _segmenter(language: str) -> pysbd.Segmenter:
     return pysbd.Segmenter(language=lang, clean=False)
 
 
-def clean_text(text: str) -> str:
-    """Normalise Unicode and drop control characters; keeps length-changing edits minimal."""
-    text = unicodedata.normalize("NFC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub(" ", text)
-
-
 def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
-    """Sentences of `text` in order, boilerplate removed, spans into `text`."""
-    segmenter = _segmenter((language or "en").split("-")[0].lower())
-    sentences: list[Sentence] = []
-    paragraph = -1
-    for start, block in _paragraphs(text):
-        if is_page_label(block) or (
-            len(block.split()) <= FURNITURE_LINE_MAX_WORDS and is_boilerplate(block)
-        ):
-            continue
-        paragraph += 1
-        for s_start, s_end in _segment_block(block, segmenter):
-            piece = block[s_start:s_end]
-            lead, trail = _trim_offsets(piece)
-            if not piece[lead : len(piece) - trail].strip():
-                continue
-            a, b = start + s_start + lead, start + s_end - trail
-            cleaned = _INLINE_CAPTION.sub(" ", text[a:b])
-            cleaned = " ".join(cleaned.split())
-            if not cleaned or is_boilerplate(cleaned) or not _has_words(cleaned):
-                continue
-            sentences.append(Sentence(cleaned, a, b, paragraph, len(sentences)))
-    return sentences
+    """Sentences of `text` in order, page furniture removed, spans into `text`."""
+    pack = language_pack(language)
+    lines = drop_furniture_lines(paragraphs(text, pack), pack)
+    return drop_furniture_sentences(segment(lines, language, pack), pack)
 
 
-def _paragraphs(text: str) -> list[tuple[int, str]]:
-    """(offset, line) for each non-empty line; list items stay separate lines.
+def paragraphs(text: str, pack: LanguagePack | None = None) -> list[Line]:
+    """Each non-empty line with its offset; list items stay separate lines.
 
     A share widget or player notice glued into a line is cut out of it, leaving the text on
     either side as lines of their own: judged whole, a line that opens with "Share this with
     ..." is page furniture, and the story glued to it would be dropped with it.
     """
+    glued = (pack or language_pack(None)).glued_furniture
     out, pos = [], 0
     for line in text.split("\n"):
         cursor = 0
-        for furniture in GLUED_FURNITURE.finditer(line):
-            out.append((pos + cursor, line[cursor : furniture.start()]))
+        for furniture in glued.finditer(line) if glued else ():
+            out.append(Line(pos + cursor, line[cursor : furniture.start()]))
             cursor = furniture.end()
-        out.append((pos + cursor, line[cursor:]))
+        out.append(Line(pos + cursor, line[cursor:]))
         pos += len(line) + 1
-    return [(offset, block) for offset, block in out if block.strip()]
+    return [line for line in out if line.text.strip()]
 
 
-def _segment_block(block: str, segmenter: pysbd.Segmenter) -> list[tuple[int, int]]:
+def segment(
+    lines: list[Line], language: str | None = None, pack: LanguagePack | None = None
+) -> list[Sentence]:
+    """The sentences of the story's lines, datelines and inline captions trimmed off.
+
+    `index` counts every sentence returned; dropping furniture renumbers them.
+    """
+    segmenter = _segmenter((language or "en").split("-")[0].lower())
+    pack = pack or language_pack(language)
+    sentences: list[Sentence] = []
+    for paragraph, line in enumerate(lines):
+        start, block = line.start, line.text
+        for s_start, s_end in _segment_block(block, segmenter, pack.abbreviations):
+            piece = block[s_start:s_end]
+            lead, trail = _trim_offsets(piece)
+            if not piece[lead : len(piece) - trail].strip():
+                continue
+            a, b = start + s_start + lead, start + s_end - trail
+            found = block[a - start : b - start]
+            if pack.inline_caption is not None:
+                found = pack.inline_caption.sub(" ", found)
+            cleaned = " ".join(found.split())
+            if cleaned and _has_words(cleaned):
+                sentences.append(Sentence(cleaned, a, b, paragraph, len(sentences)))
+    return sentences
+
+
+def _segment_block(
+    block: str, segmenter: pysbd.Segmenter, abbreviations: frozenset[str]
+) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets within one line.
 
     Runs pysbd's processor rather than `Segmenter.segment`: that locates every sentence again
@@ -162,7 +142,7 @@ def _segment_block(block: str, segmenter: pysbd.Segmenter) -> list[tuple[int, in
             continue
         end = found + len(core)
         for a, b in _split_tokenised(block, found, end):
-            spans.extend(_split_run_on(block, a, b))
+            spans.extend(_split_run_on(block, a, b, abbreviations))
         cursor = end
     return _reattach_closing_quotes(block, spans)
 
@@ -199,7 +179,9 @@ def _closes_previous(block: str, previous: tuple[int, int], mark: int) -> bool:
     )
 
 
-def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
+def _split_run_on(
+    block: str, start: int, end: int, abbreviations: frozenset[str]
+) -> list[tuple[int, int]]:
     """Split a pysbd sentence where a stop is followed by a capitalised sentence.
 
     Two kinds of line break lost in a paste or a scraped page leave sentences run together:
@@ -224,7 +206,7 @@ def _split_run_on(block: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _RUN_ON_BREAK.finditer(piece):
         glued = m.end() == m.end("stop")
         quoted = piece[m.end() : m.end() + 1] in _OPENING_QUOTES
-        if m.group("word").lower() in _TITLES or not (long or glued or quoted):
+        if m.group("word").lower() in abbreviations or not (long or glued or quoted):
             continue
         if glued and _in_address(piece, m.end("word")):
             continue

@@ -19,16 +19,15 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
-from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.prompting import (
-    Article,
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.prompting import (
     ParseError,
     build_messages,
     parse_bullets,
-    prepare_articles,
 )
+from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
+from summarizer.config import SummarizerConfig
+from summarizer.pipeline import Article, read_articles
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ class RemoteSummarizer(BatchFirst):
         if self._closed:
             raise SummarizerError("The summarizer is shutting down; try again in a moment.")
         started = time.perf_counter()
-        prepared = prepare_articles(texts, self.config.max_input_chars, article_language)
+        prepared = read_articles(texts, self.config.max_input_chars, article_language)
         futures = {
             i: asyncio.run_coroutine_threadsafe(
                 self._complete(build_messages(a.text, max_bullets, language or a.language)),

@@ -20,6 +20,7 @@ from itertools import combinations, pairwise
 import numpy as np
 
 from summarizer.base import ModelLoadError
+from summarizer.text.lang import LanguagePack, language_pack
 
 #: Set features, in the order of a candidate row (all independent of case and tokenisation).
 SET_FEATURES = [
@@ -61,6 +62,7 @@ def candidate_sets(
     mmr_choice: Sequence[int],
     is_duplicate: Callable[[int, int], bool],
     texts: Sequence[str] = (),
+    pack: LanguagePack | None = None,
 ) -> list[tuple[int, ...]]:
     """Sorted k-subsets of the pool without a near-duplicate pair, and MMR's own choice.
 
@@ -76,13 +78,15 @@ def candidate_sets(
     MMR's pick is no exception for a sentence that opens on a person it does not name
     ("She had attributed her longevity …"): such a sentence comes into a set only with the
     one before it, and MMR's set without that one is dropped while two other sets are left.
+    Which openings lean back or name nobody is the article's language pack's to say.
     """
+    pack = pack or language_pack(None)
     lede = 0 in mmr_choice and k > 1
     sentences = sorted({*pool, 0}) if lede else sorted(pool)
     mmr = tuple(sorted(mmr_choice))
-    unnamed = {i for i in {*sentences, *mmr} if texts and names_nobody(texts[i])}
+    unnamed = {i for i in {*sentences, *mmr} if texts and pack.names_nobody(texts[i])}
     leaning = unnamed | {
-        i for i in sentences if texts and needs_previous(texts[i]) and i not in mmr_choice
+        i for i in sentences if texts and pack.needs_previous(texts[i]) and i not in mmr_choice
     }
     sets = {
         c
@@ -95,43 +99,6 @@ def candidate_sets(
     if len(sets) > 2 and any(i in unnamed and i - 1 not in mmr for i in mmr):
         sets.discard(mmr)
     return sorted(sets)
-
-
-#: English openings that point back at the previous sentence; other languages pass unchecked.
-_LEANS_BACK = re.compile(
-    r"^(?:this|these|that|those|it|its|they|their|them|he|his|him|she|her|"
-    r"such|then|also|however|but|and|so|yet|meanwhile|instead|still|the same)\b"
-    r"|\bsuch an?\b|\bthe (?:former|latter)\b",
-    re.IGNORECASE,
-)
-
-
-def needs_previous(text: str) -> bool:
-    """True for a sentence that refers back ("It said …", "… such a study …")."""
-    return bool(_LEANS_BACK.search(text))
-
-
-#: An English opening whose subject is a person the sentence does not name ("He said …",
-#: "But her lawyers …", "The 23-year-old earned …", "The teenager was …", "The England
-#: international has …", "the former Newcastle boss …"); "It" and "This" often open a story
-#: by themselves, these do not. The epithets also take tokenised text ("the 40 - year -
-#: old") and the odd thing or body ("the 100-year-old bridge", "the Amnesty International
-#: report"), which then only comes in with the sentence before it.
-_PERSONAL_OPENING = re.compile(
-    r"^[\"“'‘(]?(?:(?:but|and|so|yet)\s+|(?:however|meanwhile),\s+)?(?:"
-    r"he|she|they|his|her|their|him|them"
-    r"|the\s+\w+\s*-\s*year\s*-\s*olds?|the\s+(?:teenagers?|youngsters?)"
-    r"|the\s+(?:former\s+)?(?:[\w-]+\s+){1,2}(?:international|striker|midfielder|defender"
-    r"|winger|goalkeeper|keeper|full\s*-?\s*back|centre\s*-?\s*back|boss|manager|coach|captain)"
-    r")\b",
-    re.IGNORECASE,
-)
-
-
-def names_nobody(text: str) -> bool:
-    """True for a sentence that opens on a person it does not name ("She had attributed …",
-    "The 23-year-old earned …", "The England international has …")."""
-    return bool(_PERSONAL_OPENING.match(text))
 
 
 def set_features(

@@ -13,12 +13,13 @@ import threading
 import time
 from collections.abc import Sequence
 
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.prompting import dedupe
 from summarizer.base import BatchFirst, SummarizerError, Summary
 from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.prompting import Article, dedupe, prepare_articles
-from summarizer.runner import load_pretrained, model_window
-from summarizer.sentences import split_sentences
+from summarizer.pipeline import Article, read_articles
+from summarizer.serving.models import load_pretrained, model_window
+from summarizer.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class Seq2SeqSummarizer(BatchFirst):
     ) -> list[Summary | SummarizerError]:
         """Summaries in input order; one bad text yields its error, not a failed batch."""
         started = time.perf_counter()
-        articles = prepare_articles(texts, self.config.max_input_chars, article_language)
+        articles = read_articles(texts, self.config.max_input_chars, article_language)
         live = [i for i, a in enumerate(articles) if isinstance(a, Article)]
         chunks = {i: self.chunk([s.text for s in articles[i].sentences]) for i in live}
         split_time = time.perf_counter() - started

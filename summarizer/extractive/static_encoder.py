@@ -5,7 +5,7 @@ to the lead, MMR), and for those a weighted sum of per-token vectors taken from 
 as well as running MiniLM itself in 5-fold cross-validation (BENCHMARKS.md), at a fraction of
 the cost: one tokenizer call and a table look-up instead of a transformer pass per sentence,
 and no torch in the default path. The table ships as package data beside MiniLM's tokenizer
-(loaded with `tokenizers` alone); `summarizer.distill` and `benchmarks/distill_static.py`
+(loaded with `tokenizers` alone); `benchmarks/distill.py` and `benchmarks/distill_static.py`
 rebuild the table reproducibly.
 
 A sentence vector is normalize(sum of its tokens' rows). The rows already carry the SIF
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from summarizer.base import ModelLoadError
-from summarizer.embeddings import MAX_TOKENS
+from summarizer.extractive.transformer_encoder import MAX_TOKENS
 
 #: Package-data file of the table distilled from the embedded all-MiniLM-L6-v2.
 PACKAGED_TABLE = "static_minilm.npz"

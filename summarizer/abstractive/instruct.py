@@ -15,17 +15,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
-from summarizer.config import SummarizerConfig
-from summarizer.faithfulness import Verifier
-from summarizer.prompting import (
-    Article,
+from summarizer.abstractive.faithfulness import Verifier
+from summarizer.abstractive.prompting import (
     ParseError,
     build_messages,
     parse_bullets,
-    prepare_articles,
 )
-from summarizer.runner import load_pretrained, model_window
+from summarizer.base import BatchFirst, ModelLoadError, SummarizerError, Summary
+from summarizer.config import SummarizerConfig
+from summarizer.pipeline import Article, read_articles
+from summarizer.serving.models import load_pretrained, model_window
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ class InstructSummarizer(BatchFirst):
     ) -> list[Summary | SummarizerError]:
         """Summaries in input order; one bad text yields its error, not a failed batch."""
         started = time.perf_counter()
-        articles = prepare_articles(texts, self.config.max_input_chars, article_language)
+        articles = read_articles(texts, self.config.max_input_chars, article_language)
         live = [a for a in articles if isinstance(a, Article)]
         fitted = [self.fit(a, max_bullets) for a in live]
         prompts = [

@@ -3,10 +3,11 @@
 Every edit here either restores the text's normal form (tokenised spacing, mis-decoded
 characters such as "Â£", a typewriter " -- " dash, a dangling quote mark, a leftover
 dateline, a missing final stop) or drops a part whose removal cannot change the meaning of
-what is left: a pronoun-only attribution after a quotation (", he said"), a pointer to a photo
-the reader cannot see ("(right)", ", pictured in 2007,"), a leading "But" or "However," that
-links to a sentence the list may not show, a parenthetical aside, a trailing non-restrictive
-clause or everything after a semicolon. Sentences are never cut mid-clause and never get an
+what is left: a parenthetical aside, everything after a semicolon, and what the article's
+language pack (text/lang/) knows to be safe: in English a pronoun-only attribution after a
+quotation (", he said"), a pointer to a photo the reader cannot see ("(right)", ", pictured
+in 2007,"), a leading "But" or "However," that links to a sentence the list may not show,
+a trailing non-restrictive clause. Sentences are never cut mid-clause and never get an
 ellipsis.
 """
 
@@ -14,19 +15,18 @@ from __future__ import annotations
 
 import re
 
-from summarizer.boilerplate import PHOTO_APPOSITIVE
-from summarizer.mojibake import repair_mojibake
-from summarizer.sentences import AGENCIES
-from summarizer.wordcount import word_count
+from summarizer.text.lang import LanguagePack, language_pack
+from summarizer.text.mojibake import repair_mojibake
+from summarizer.text.sentences import AGENCIES
+from summarizer.text.wordcount import word_count
 
 #: Shortening never leaves fewer words than this.
 MIN_WORDS = 8
 
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?%)\]}])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[{$£€])\s+")
-_TOKENISED_CLITIC = re.compile(
-    r"\s+(n['’]t|['’]s|['’]re|['’]ve|['’]ll|['’]d|['’]m)(?=\s|$|[,.;:!?])", re.I
-)
+#: A stop or comma standing alone between spaces: PTB-tokenised text, in any language.
+_TOKENISED_STOP = re.compile(r"\s[.,;:!?](?:\s|$)")
 _TOKENISED_HYPHEN = re.compile(r"(?<=\w) - (?=\w)")
 _TOKENISED_DASH = re.compile(r"\s*--\s*")
 # A typewriter dash in raw text ("online activity -- blogs, youtube channels -- have …").
@@ -39,52 +39,24 @@ _LEADING_DATELINE = re.compile(
     re.I,
 )
 _LEADING_JUNK = re.compile(r"^(?:[-–—:;,.|•*]\s*|['’‘]\s+)+")
-# ', he said.' ', she told reporters.' after a quotation: "he" names nobody in a bullet.
-_PRONOUN_ATTRIBUTION = re.compile(
-    r"""[,.!?]?\s*["”]?\s*,?\s*(?:he|she|they|it|we|i)\s+
-        (?:said|says|added|told\s+\w+(?:\s+\w+)?|explained|continued|wrote|insisted)
-        \s*([.!?]?)\s*$""",
-    re.I | re.X,
-)
-# "(right)", "(centre left)", "(pictured)", ", pictured in 2007," (PHOTO_APPOSITIVE, shared with
-# the caption rule): they point at a photo the chat reader cannot see, and saying nothing about
-# the story, they always go.
-_POSITION = r"(?:left|right|cent(?:re|er)|above|below|inset|pictured|l-r|top|bottom|middle)"
-_PHOTO_PARENTHETICAL = re.compile(
-    rf"\s*\((?=[^()]*\b{_POSITION}\b)(?:\b(?:far|second|third|fourth|{_POSITION}|back|front|"
-    r"main|picture|image|to|from|and|row|in|\d{4})\b|[\s,-])+\)",
-    re.I,
-)
-# "(pictured with their daughter)", "(pictured in 2010)": whatever follows, it describes a photo.
-_PICTURED_PARENTHETICAL = re.compile(r"\s*\(\s*pictured\b[^()]{0,80}\)", re.I)
 _PARENTHETICAL = re.compile(r"\s+\([^()]{3,120}\)(?=[\s,.;:])")
-# "But ...", "However, ...": a link to a sentence the bullet list may not show. "But for" and
-# "And yet" style openings that are part of the clause are left alone; adverbs need their comma.
-_LEADING_CONNECTIVE = re.compile(
-    r"^(?:(?:but|and)\s+(?!for\b|then\b|so\b|yet\b)"
-    r"|(?:however|meanwhile|moreover|furthermore|nevertheless|in\s+addition|additionally),\s+)"
-    r"(?=[^\W\d_])",
-    re.I,
-)
 # Ends in a letter or digit of a script whose sentences end with ".": Latin, Greek, Cyrillic.
 _ENDS_UNPUNCTUATED = re.compile(r"[%0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]$")
-_TRAILING_RELATIVE = re.compile(r",\s+(?:which|who|whose)\b[^,;]*[.!?]?$", re.I)
 
 
-def clean_bullet(text: str, target_words: int = 40) -> str:
+def clean_bullet(text: str, target_words: int = 40, pack: LanguagePack | None = None) -> str:
     """Tidy spacing, quotes and datelines; shorten past `target_words` only at safe cuts."""
+    pack = pack or language_pack(None)
     text = repair_mojibake(" ".join(text.split()))
-    tokenised = bool(re.search(r"\s[.,;:!?](?:\s|$)|\s(?:n't|'s)\b", text))
+    tokenised = bool(_TOKENISED_STOP.search(text)) or pack.shows_clitics(text)
     if tokenised:
-        text = detokenise(text)
+        text = detokenise(text, pack)
     text = _SPACED_DOUBLE_HYPHEN.sub(" — ", text)
     text = _LEADING_DATELINE.sub("", text, count=1)
     text = _LEADING_JUNK.sub("", text)
-    text = _drop_pronoun_attribution(text)
-    text = _drop_photo_references(text)
-    text = _drop_leading_connective(text)
+    text = pack.polish(text)
     if word_count(text) > target_words:
-        text = shorten(text, target_words)
+        text = shorten(text, target_words, pack)
     text = _balance_quotes(text)
     first = re.match(r"^[\"“'(]*([^\W\d_])", text)
     if first and first.group(1).islower() and (tokenised or not any(c.isupper() for c in text)):
@@ -96,13 +68,13 @@ def clean_bullet(text: str, target_words: int = 40) -> str:
     return text
 
 
-def detokenise(text: str) -> str:
+def detokenise(text: str, pack: LanguagePack | None = None) -> str:
     """Undo PTB-style tokenisation: "do n't" → "don't", "word , word" → "word, word".
 
     Public because `benchmarks/quality.py` turns tokenised CNN/DM text back into raw-like
     text with it (`--form recased`).
     """
-    text = _TOKENISED_CLITIC.sub(r"\1", text)
+    text = (pack or language_pack(None)).join_clitics(text)
     text = _TOKENISED_DASH.sub(" — ", text)
     text = _TOKENISED_HYPHEN.sub("-", text)
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
@@ -126,48 +98,10 @@ def detokenise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _drop_pronoun_attribution(text: str) -> str:
-    """'"We will rebuild," he said.' → '"We will rebuild."' (the quote marks keep it a quote)."""
-    if not text.startswith(('"', "“")):
-        return text
-    m = _PRONOUN_ATTRIBUTION.search(text)
-    if not m:
-        return text
-    quote = text[: m.start()].rstrip(" ,")
-    if len(quote.split()) < MIN_WORDS - 4 or quote.count('"') + quote.count("“") != 1:
-        return text  # the attribution is not simply trailing one quotation
-    closing = "”" if quote.startswith("“") else '"'
-    stop = m.group(1) or "."
-    if quote[-1] not in ".!?":
-        quote += stop
-    return quote + closing
-
-
-def _drop_leading_connective(text: str) -> str:
-    """'But RMT bosses said ...' → 'RMT bosses said ...'; 'However, the plan ...' → 'The plan ...'.
-
-    A bullet stands alone: the sentence the connective answered may not be among the bullets.
-    """
-    m = _LEADING_CONNECTIVE.match(text)
-    rest = text[m.end() :] if m else ""
-    if len(rest.split()) < MIN_WORDS:
-        return text
-    return rest[0].upper() + rest[1:]
-
-
-def _drop_photo_references(text: str) -> str:
-    """'Sven Bender (right) says ...' → 'Sven Bender says ...'; 'Robinson, pictured in 2007,
-    has revealed' → 'Robinson has revealed'."""
-    text = _PHOTO_PARENTHETICAL.sub("", text)
-    text = _PICTURED_PARENTHETICAL.sub("", text)
-    # mid-sentence the appositive's two commas go with it; before the final stop, nothing is left
-    text = PHOTO_APPOSITIVE.sub(lambda m: " " if m.group(0).rstrip().endswith(",") else "", text)
-    return " ".join(text.split())
-
-
-def shorten(text: str, target_words: int) -> str:
+def shorten(text: str, target_words: int, pack: LanguagePack | None = None) -> str:
     """Cut at safe points until the text fits (or no safe cut is left)."""
-    for cut in (_cut_parentheticals, _cut_after_semicolon, _cut_trailing_relative):
+    trailing_clause = (pack or language_pack(None)).cut_trailing_clause
+    for cut in (_cut_parentheticals, _cut_after_semicolon, trailing_clause):
         if word_count(text) <= target_words:
             break
         shorter = cut(text)
@@ -185,13 +119,6 @@ def _cut_after_semicolon(text: str) -> str:
         return text  # a semicolon inside a quotation: cutting would split the quote
     head, sep, _tail = text.partition("; ")
     return head + "." if sep else text
-
-
-def _cut_trailing_relative(text: str) -> str:
-    head = _TRAILING_RELATIVE.sub("", text)
-    if head == text or head.count('"') % 2:
-        return text
-    return head.rstrip(" ,") + "."
 
 
 def _balance_quotes(text: str) -> str:

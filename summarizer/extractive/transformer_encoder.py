@@ -81,7 +81,7 @@ class SentenceEncoder:
             ) from exc
         self._model.eval()
         if quantize_int8:  # ~1.5x faster on AVX2 CPUs, at a small cost in embedding precision
-            from summarizer.runner import quantize_int8 as quantize
+            from summarizer.serving.models import quantize_int8 as quantize
 
             self._model = quantize(self._model)
         self._torch = torch

@@ -1,4 +1,4 @@
-"""Input preparation, the instruct prompt, and bullet parsing shared by the abstractive backends.
+"""The instruct prompt and the bullet parsing the abstractive backends share.
 
 The prompt keeps the article apart from the instructions: it sits inside <article> tags and the
 system message says its content is data, so "ignore previous instructions" in a page is just text.
@@ -7,13 +7,9 @@ system message says its content is data, so "ignore previous instructions" in a 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 
-from summarizer.base import InputError, SummarizerError
-from summarizer.bullets import clean_bullet
-from summarizer.language import detect_language
-from summarizer.sentences import Sentence, clean_text, split_sentences
+from summarizer.text.bullets import clean_bullet
+from summarizer.text.sentences import split_sentences
 
 LANGUAGE_NAMES = {
     "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
@@ -39,55 +35,6 @@ _CHATTER = re.compile(
 
 class ParseError(ValueError):
     """The model's output holds no usable bullets."""
-
-
-@dataclass(frozen=True)
-class Article:
-    text: str
-    language: str | None
-    sentences: list[Sentence]
-    truncated: bool
-
-
-def prepare_article(text: str, max_chars: int, article_language: str | None = None) -> Article:
-    """Clean, bound and split the input; raise InputError when there is nothing to summarize.
-
-    `article_language` is the language already detected upstream; otherwise it is detected here.
-    """
-    if not isinstance(text, str):
-        raise InputError("Expected text to summarize.")
-    text = clean_text(text)
-    if not text.strip():
-        raise InputError("There is no text to summarize.")
-    if _looks_binary(text):
-        raise InputError("This doesn't look like text (binary or undecodable data).")
-    truncated = len(text) > max_chars
-    if truncated:
-        text = text[:max_chars]
-    lang = article_language or detect_language(text)
-    sentences = split_sentences(text, lang)
-    if not sentences:
-        raise InputError("I couldn't find any sentences to summarize in this text.")
-    return Article(text, lang, sentences, truncated)
-
-
-def _looks_binary(text: str) -> bool:
-    sample = text[:20_000]
-    odd = sum(1 for ch in sample if ch == "\ufffd" or (not ch.isprintable() and ch not in "\n\t"))
-    return odd > 0.1 * len(sample)
-
-
-def prepare_articles(
-    texts: Sequence[str], max_chars: int, article_language: str | None = None
-) -> list[Article | SummarizerError]:
-    """`prepare_article` for each text; a bad text becomes its error, not a failed batch."""
-    out: list[Article | SummarizerError] = []
-    for text in texts:
-        try:
-            out.append(prepare_article(text, max_chars, article_language))
-        except SummarizerError as exc:
-            out.append(exc)
-    return out
 
 
 def language_name(code: str | None) -> str:

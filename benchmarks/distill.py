@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from summarizer.embeddings import MAX_TOKENS
-from summarizer.static_embeddings import load_tokenizer, tokenizer_digest
+from summarizer.extractive.static_encoder import load_tokenizer, tokenizer_digest
+from summarizer.extractive.transformer_encoder import MAX_TOKENS
 
 #: SIF smoothing; 1e-4 beat 1e-5 and 3e-4 in 5-fold CV of the ranker (BENCHMARKS.md).
 SIF_A = 1e-4

@@ -1,0 +1,20 @@
+"""Spanish: page furniture only so far; every other rule stays off (the generic pipeline)."""
+
+from __future__ import annotations
+
+from summarizer.text.lang import LanguagePack, phrase_furniture
+
+#: "Read also" lines, photo or source credits before a colon, advertisement labels.
+READ_MORE = (
+    "lea también",
+    "lee también",
+    "te puede interesar",
+)
+CREDITS = (
+    "foto",
+    "fotos",
+    "fuente",
+)
+ADVERTS = ("publicidad",)
+
+PACK = LanguagePack("es", is_furniture=phrase_furniture(READ_MORE, CREDITS, ADVERTS))
