@@ -25,6 +25,7 @@ __all__ = [
     "SummarizerError",
     "Summary",
     "load_summarizer",
+    "load_encoder",
     "BACKENDS",
 ]
 
@@ -64,3 +65,11 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
             f"the {config.backend!r} backend is not available in this install ({exc.name})"
         ) from exc
     return getattr(module, cls_name)(config)
+
+
+def load_encoder(config: SummarizerConfig | None = None):  # noqa: ANN201 - lazy import
+    """The default sentence encoder (`.encode(list[str]) -> np.ndarray` of unit vectors), as
+    the extractive backend uses it: for comparing texts outside a summary (digests)."""
+    from summarizer.extractive import sentence_encoder
+
+    return sentence_encoder(config or SummarizerConfig())
