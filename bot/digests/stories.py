@@ -5,14 +5,17 @@ Three tests, any of which merges two posts (union-find, so merging is transitive
 1. the same story URL (`story_url`: normalised, AMP and mobile variants folded, and the
    address the article was finally read from, so a redirect or a canonical link matches);
 2. the same summary text (the same article re-posted under an unrelated address);
-3. sentence-vector cosine of title + bullets at or above `threshold`, guarded: the names and
-   numbers they mention must agree (`entities_agree`), so "Fed raises rates" and "ECB raises
-   rates" stay apart however close their wording is.
+3. sentence-vector cosine of title + bullets at or above `threshold`, or of the headlines
+   alone at or above TITLE_THRESHOLD with title + bullets at least BODY_FLOOR (two outlets'
+   copies of one report pick different sentences but keep its headline), guarded: the names
+   and numbers they mention must agree (`entities_agree`), so "Fed raises rates" and "ECB
+   raises rates" stay apart however close their wording is.
 The default threshold was chosen on benchmarks/digest_grouping.py (see BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import re
 from collections.abc import Sequence
@@ -28,7 +31,10 @@ from bot.urls import normalize_url
 
 #: Cosine of title+bullets vectors at which two reports may be one story (chosen on the
 #: labelled pairs of benchmarks/digest_grouping.py; see the module docstring).
-DEFAULT_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.82
+#: Headlines this close (cosine) are one story if their reports are at least BODY_FLOOR close.
+TITLE_THRESHOLD = 0.80
+BODY_FLOOR = 0.60
 #: Share of the names two reports mention (Jaccard) below which they are different stories.
 MIN_NAME_OVERLAP = 0.2
 #: Rows of the similarity matrix computed at once: bounds memory for 10,000-link channels.
@@ -43,6 +49,7 @@ _NOT_NAMES = frozenset(
     "three also however meanwhile yet so not no now then".split()
 )
 _WORD = re.compile(r"[^\W_][\w'’.&-]*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _AMP_PATH = re.compile(r"(/amp/?$|\.amp(?=\.html?$)|\.amp$|^/amp(?=/))", re.IGNORECASE)
 _AMP_QUERY = {"amp", "outputtype=amp", "amp=1", "amp=true", "_amp=true"}
@@ -72,10 +79,11 @@ def story_url(url: str) -> str:
 
 
 def content_key(entry: DigestEntry) -> str:
-    """The same article re-posted gets the same summary, word for word."""
+    """The same article re-posted gets the same headline and summary, word for word."""
     words = _WORD.findall(" ".join(entry.bullets).casefold())
     if len(words) < 8:  # too little text to call two posts the same
         return ""
+    words += ["|", *_WORD.findall(entry.title.casefold())]
     return hashlib.blake2b(" ".join(words).encode(), digest_size=16).hexdigest()
 
 
@@ -87,25 +95,48 @@ class Mentions:
     numbers: frozenset[str]
     title_names: frozenset[str]
     title_numbers: frozenset[str]
+    #: The headline's words as written, to see whether two headlines differ only in a name.
+    title_words: frozenset[str] = frozenset()
 
 
 def mentions(entry: DigestEntry) -> Mentions:
-    # A capitalised word that also appears in lower case is a Title Case headline's word or a
-    # sentence's first word, not a name: "Fed Raises Rates" names only "fed".
-    common = {w.rstrip(".'’-") for w in _WORD.findall(entry.text) if not w[0].isupper()}
-    title_names = _names(entry.title, common)
-    body = " ".join(entry.bullets)
+    """Names are capitalised words never written in lower case in the entry (so not a Title
+    Case headline's words) that stand inside a sentence or are repeated (so not just any
+    sentence's first word: "Microsoft has…" under "Microsoft takes on…" is a name)."""
+    texts = [entry.title, *entry.bullets]
+    words = [_words(t) for t in texts]
+    common = {w for ws in words for w, _ in ws if not w[0].isupper()}
+    capitalised = collections.Counter(w.casefold() for ws in words for w, _ in ws if w[0].isupper())
+    inner = {w.casefold() for ws in words for w, first in ws if not first and w[0].isupper()}
+    inner |= {w for w, n in capitalised.items() if n > 1}
+
+    def names(ws: list[tuple[str, bool]]) -> frozenset[str]:
+        found = set()
+        for word, first in ws:
+            folded = word.casefold()
+            if not word[0].isupper() or folded in _NOT_NAMES or folded in common:
+                continue
+            if not first or folded in inner:
+                found.add(folded)
+        return frozenset(found)
+
+    title_names = names(words[0])
+    body_names = frozenset().union(*(names(ws) for ws in words[1:]))
     title_numbers = _numbers(entry.title)
+    body_numbers = frozenset().union(*(_numbers(b) for b in entry.bullets))
     return Mentions(
-        title_names | _names(body, common), title_numbers | _numbers(body), title_names,
-        title_numbers,
+        title_names | body_names, title_numbers | body_numbers, title_names, title_numbers,
+        frozenset(w for w, _ in words[0]),
     )
 
 
 def entities_agree(a: Mentions, b: Mentions) -> bool:
     """False when two close texts are about different actors or figures."""
-    if a.title_names and b.title_names and not a.title_names & b.title_names:
-        return False  # "Fed raises rates" / "ECB raises rates"
+    only_a, only_b = a.title_words - b.title_words, b.title_words - a.title_words
+    if only_a and only_b and all(w[0].isupper() for w in only_a | only_b):
+        return False  # the headlines differ only in who: "Fed raises…" / "ECB raises…"
+    if a.title_names - b.names or b.title_names - a.names:
+        return False  # a headline names someone the other report never mentions
     if a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers:
         return False
     if a.names and b.names:
@@ -120,6 +151,7 @@ def group(
     encoder: Encoder | None,
     threshold: float = DEFAULT_THRESHOLD,
     vectors: np.ndarray | None = None,
+    title_vectors: np.ndarray | None = None,
 ) -> list[list[int]]:
     """Indices of `entries` grouped into stories, each group in input order, groups by their
     first member. Without an encoder only URL and text matches merge."""
@@ -148,8 +180,15 @@ def group(
     if n > 1 and (encoder is not None or vectors is not None):
         if vectors is None:
             vectors = encode_entries(entries, encoder)
+        if title_vectors is None:
+            title_vectors = encode_titles(entries, encoder)
         marks = [mentions(e) for e in entries]
-        for i, j in similar_pairs(vectors, threshold):
+        close = similar_pairs(vectors, threshold)
+        close += [
+            (i, j) for i, j in similar_pairs(title_vectors, TITLE_THRESHOLD)
+            if entries[i].title and entries[j].title and vectors[i] @ vectors[j] >= BODY_FLOOR
+        ]  # fmt: skip
+        for i, j in close:
             if find(i) != find(j) and entities_agree(marks[i], marks[j]):
                 union(i, j)
     groups: dict[int, list[int]] = {}
@@ -163,6 +202,17 @@ def encode_entries(entries: Sequence[DigestEntry], encoder: Encoder | None) -> n
     if encoder is None:
         raise ValueError("an encoder is needed to compare texts")
     vectors = np.asarray(encoder.encode([e.text or e.url for e in entries]), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def encode_titles(entries: Sequence[DigestEntry], encoder: Encoder | None) -> np.ndarray:
+    """Unit vectors of each entry's headline (its site or address when it has none)."""
+    if encoder is None:
+        raise ValueError("an encoder is needed to compare texts")
+    vectors = np.asarray(
+        encoder.encode([e.title or e.site or e.url for e in entries]), dtype=np.float32
+    )
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
 
@@ -181,16 +231,17 @@ def similar_pairs(vectors: np.ndarray, threshold: float) -> list[tuple[int, int]
     return pairs
 
 
-def _names(text: str, common: set[str]) -> frozenset[str]:
-    found = set()
-    for word in _WORD.findall(text):
-        word = word.rstrip(".'’-")
-        if not word or not word[0].isupper():
-            continue
-        folded = word.casefold()
-        if folded not in _NOT_NAMES and folded not in common:
-            found.add(folded)
-    return frozenset(found)
+def _words(text: str) -> list[tuple[str, bool]]:
+    """(word, starts a sentence?) for each word of `text`."""
+    out = []
+    first = True
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        stripped = _POSSESSIVE.sub("", word).rstrip(".'’-")
+        if stripped:
+            out.append((stripped, first))
+        first = word.endswith(".") or text[match.end() : match.end() + 1] in ("!", "?", ":")
+    return out
 
 
 def _numbers(text: str) -> frozenset[str]:
