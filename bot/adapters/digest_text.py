@@ -13,7 +13,8 @@ def heading(digest: Digest) -> str:
 
 
 def empty_note(digest: Digest) -> str:
-    return f"Nothing was shared in this channel in {digest.label}."
+    when = digest.label if digest.label == "today" else f"in {digest.label}"
+    return f"Nothing was shared in this channel {when}."
 
 
 def more_note(hidden: int) -> str:
