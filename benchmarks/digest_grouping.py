@@ -41,12 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import DATA_DIR  # noqa: E402
 
 from bot.digests.model import DigestEntry  # noqa: E402
-from bot.digests.stories import (  # noqa: E402
-    DEFAULT_THRESHOLD,
-    encode_entries,
-    encode_titles,
-    group,
-)
+from bot.digests.stories import DEFAULT_THRESHOLD, group  # noqa: E402
+from bot.digests.vectors import vectors_of  # noqa: E402
 
 THRESHOLDS = [round(t, 2) for t in np.arange(0.60, 0.96, 0.02)]
 POSITIVE_KINDS = ("amp", "exact", "near")
@@ -170,11 +166,8 @@ def score(posts: list[Post], groups: list[list[int]]) -> dict[str, float]:
 
 def evaluate(posts: list[Post], encoder, thresholds: list[float]) -> dict[float, dict]:
     entries = [p.entry for p in posts]
-    vectors, titles = encode_entries(entries, encoder), encode_titles(entries, encoder)
-    return {
-        th: score(posts, group(entries, encoder, th, vectors=vectors, title_vectors=titles))
-        for th in thresholds
-    }
+    vectors = vectors_of(entries, encoder)
+    return {th: score(posts, group(entries, encoder, th, vectors=vectors)) for th in thresholds}
 
 
 def choose(results: dict[float, dict], min_precision: float = 0.98) -> float:

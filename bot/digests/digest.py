@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from bot.digests.model import Digest, DigestEntry, Story
-from bot.digests.stories import DEFAULT_THRESHOLD, Encoder, encode_entries, group
+from bot.digests.stories import DEFAULT_THRESHOLD, group
+from bot.digests.vectors import Encoder, Vectors, vectors_of
 
 #: A digest line's gist is one sentence, cut at this many characters.
 GIST_LIMIT = 280
@@ -30,9 +31,9 @@ def build_digest(
 ) -> Digest:
     """The digest of `entries` (one channel, one period): stories best first, capped."""
     votes = votes or {}
-    vectors = encode_entries(entries, encoder) if encoder is not None and entries else None
+    vectors = vectors_of(entries, encoder) if entries else None
     groups = group(entries, encoder, threshold, vectors=vectors)
-    stories = [_story([entries[i] for i in g], votes, vectors, g, encoder) for g in groups]
+    stories = [_story([entries[i] for i in g], votes, vectors, g) for g in groups]
     stories.sort(key=lambda s: (-s.shares, -s.score, -s.last_posted))
     kept = stories[:max_stories]
     return Digest(
@@ -44,9 +45,8 @@ def build_digest(
 def _story(
     members: list[DigestEntry],
     votes: Mapping[str, tuple[int, int]],
-    vectors: np.ndarray | None,
+    vectors: Vectors | None,
     indices: list[int],
-    encoder: Encoder | None,
 ) -> Story:
     first = members[0]
     ups = downs = 0
@@ -64,7 +64,7 @@ def _story(
     return Story(
         title=first.title or first.site or first.url or "Shared text",
         url=first.url,
-        gist=_gist(members, vectors[indices] if vectors is not None else None, encoder),
+        gist=_gist(members, vectors, indices),
         sites=tuple(sites),
         urls=tuple(urls),
         shares=len(members),
@@ -76,16 +76,18 @@ def _story(
     )
 
 
-def _gist(members: list[DigestEntry], vectors: np.ndarray | None, encoder: Encoder | None) -> str:
+def _gist(members: list[DigestEntry], vectors: Vectors | None, indices: list[int]) -> str:
     """The bullet closest to what all the reports say (the first one when there is one report)."""
-    bullets = [b for e in members for b in e.bullets if b.strip()]
-    if not bullets:
+    bullets = [b for e in members for b in e.bullets]
+    if not any(b.strip() for b in bullets):
         return ""
-    best = bullets[0]
-    if len(members) > 1 and vectors is not None and encoder is not None:
-        centre = vectors.mean(axis=0)
-        scores = np.asarray(encoder.encode(bullets), dtype=np.float32) @ centre
-        best = bullets[int(np.argmax(scores))]
+    best = next(b for b in bullets if b.strip())
+    if len(members) > 1 and vectors is not None:
+        centre = vectors.text[indices].mean(axis=0)
+        rows = np.concatenate([vectors.bullets[i] for i in indices])
+        scores = rows @ centre
+        ranked = [bullets[k] for k in np.argsort(-scores).tolist()]
+        best = next(b for b in ranked if b.strip())
     return one_sentence(best)
 
 

@@ -21,6 +21,8 @@ class DigestEntry:
     article_url: str = ""
     #: The key the post's 👍/👎 are counted under in the state store.
     vote_key: str = ""
+    #: Its sentence vectors, packed ("dim:base64 float16"; see bot/digests/vectors.py).
+    vectors: str = field(default="", repr=False)
 
     @property
     def text(self) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 
 from bot.chat import ChatEvent, SummaryPost
 from bot.chat.workflow import vote_key
 from bot.digests.model import DigestEntry
 from bot.digests.store import DigestStore
+from bot.digests.vectors import Encoder, with_vectors
 from bot.stores import Clock
 
 log = logging.getLogger(__name__)
@@ -31,9 +34,17 @@ def message_id_of(platform: str, permalink: str) -> str:
 class DigestRecorder:
     """Turns a public summary post into a `DigestEntry`; DMs and private answers are skipped."""
 
-    def __init__(self, store: DigestStore, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        store: DigestStore,
+        *,
+        clock: Clock = time.time,
+        encoder: Callable[[], Awaitable[Encoder | None]] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
+        #: Vectors are made now, once per post, so a digest encodes nothing.
+        self.encoder = encoder
 
     async def __call__(self, event: ChatEvent, post: SummaryPost, permalink: str) -> None:
         if post.private or not permalink or _is_direct(event):
@@ -55,6 +66,9 @@ class DigestRecorder:
             article_url=result.url or "",
             vote_key=vote_key(posted) if posted.message_id else "",
         )
+        encoder = await self.encoder() if self.encoder is not None else None
+        if encoder is not None:
+            entry = await asyncio.to_thread(with_vectors, entry, encoder)
         await self.store.add(entry)
         log.debug("recorded %s for digests of %s", entry.url or "pasted text", entry.channel_key)
 

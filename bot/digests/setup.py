@@ -62,7 +62,7 @@ async def open_digests(
         store, state, config.digest, lambda: load_encoder(config.summarizer), clock=clock
     )
     chat.features.append(feature)
-    chat.on_posted(DigestRecorder(store, clock=clock))
+    chat.on_posted(DigestRecorder(store, clock=clock, encoder=feature.encoder))
     pruner = asyncio.create_task(prune_forever(store, config.digest, clock), name="digest-prune")
     try:
         yield Digests(config.digest, store, feature, state, clock)

@@ -20,12 +20,12 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
 from bot.digests.model import DigestEntry
+from bot.digests.vectors import Encoder, Vectors, vectors_of
 from bot.errors import BotError
 from bot.urls import normalize_url
 
@@ -54,10 +54,6 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _AMP_PATH = re.compile(r"(/amp/?$|\.amp(?=\.html?$)|\.amp$|^/amp(?=/))", re.IGNORECASE)
 _AMP_QUERY = {"amp", "outputtype=amp", "amp=1", "amp=true", "_amp=true"}
 _HOST_PREFIXES = ("www.", "amp.", "m.", "mobile.")
-
-
-class Encoder(Protocol):
-    def encode(self, sentences: Sequence[str]) -> np.ndarray: ...
 
 
 def story_url(url: str) -> str:
@@ -150,11 +146,10 @@ def group(
     entries: Sequence[DigestEntry],
     encoder: Encoder | None,
     threshold: float = DEFAULT_THRESHOLD,
-    vectors: np.ndarray | None = None,
-    title_vectors: np.ndarray | None = None,
+    vectors: Vectors | None = None,
 ) -> list[list[int]]:
     """Indices of `entries` grouped into stories, each group in input order, groups by their
-    first member. Without an encoder only URL and text matches merge."""
+    first member. Without vectors (stored or encoded) only URL and text matches merge."""
     n = len(entries)
     parent = list(range(n))
 
@@ -177,19 +172,24 @@ def group(
                 union(seen[key], i)
             else:
                 seen[key] = i
-    if n > 1 and (encoder is not None or vectors is not None):
-        if vectors is None:
-            vectors = encode_entries(entries, encoder)
-        if title_vectors is None:
-            title_vectors = encode_titles(entries, encoder)
-        marks = [mentions(e) for e in entries]
-        close = similar_pairs(vectors, threshold)
+    if vectors is None and n > 1:
+        vectors = vectors_of(entries, encoder)
+    if vectors is not None and n > 1:
+        marks: dict[int, Mentions] = {}  # only posts that are close to another need them
+
+        def mark(i: int) -> Mentions:
+            if i not in marks:
+                marks[i] = mentions(entries[i])
+            return marks[i]
+
+        text, titles = vectors.text, vectors.title
+        close = similar_pairs(text, threshold)
         close += [
-            (i, j) for i, j in similar_pairs(title_vectors, TITLE_THRESHOLD)
-            if entries[i].title and entries[j].title and vectors[i] @ vectors[j] >= BODY_FLOOR
+            (i, j) for i, j in similar_pairs(titles, TITLE_THRESHOLD)
+            if entries[i].title and entries[j].title and text[i] @ text[j] >= BODY_FLOOR
         ]  # fmt: skip
         for i, j in close:
-            if find(i) != find(j) and entities_agree(marks[i], marks[j]):
+            if find(i) != find(j) and entities_agree(mark(i), mark(j)):
                 union(i, j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
@@ -197,38 +197,19 @@ def group(
     return list(groups.values())
 
 
-def encode_entries(entries: Sequence[DigestEntry], encoder: Encoder | None) -> np.ndarray:
-    """Unit vectors of each entry's title and bullets."""
-    if encoder is None:
-        raise ValueError("an encoder is needed to compare texts")
-    vectors = np.asarray(encoder.encode([e.text or e.url for e in entries]), dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
-
-
-def encode_titles(entries: Sequence[DigestEntry], encoder: Encoder | None) -> np.ndarray:
-    """Unit vectors of each entry's headline (its site or address when it has none)."""
-    if encoder is None:
-        raise ValueError("an encoder is needed to compare texts")
-    vectors = np.asarray(
-        encoder.encode([e.title or e.site or e.url for e in entries]), dtype=np.float32
-    )
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
-
-
 def similar_pairs(vectors: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     """(i, j), i < j, with cosine >= threshold; computed in row blocks to bound memory."""
-    pairs: list[tuple[int, int]] = []
+    found: list[tuple[float, int, int]] = []
     n = len(vectors)
     for start in range(0, n, BLOCK_ROWS):
         block = vectors[start : start + BLOCK_ROWS] @ vectors.T
         rows, cols = np.nonzero(block >= threshold)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            if c > start + r:
-                pairs.append((start + r, c))
-    pairs.sort(key=lambda p: -float(vectors[p[0]] @ vectors[p[1]]))
-    return pairs
+        keep = cols > rows + start
+        rows, cols = rows[keep], cols[keep]
+        sims = block[rows, cols]
+        found += zip(sims.tolist(), (rows + start).tolist(), cols.tolist(), strict=True)
+    found.sort(key=lambda t: -t[0])  # the closest pairs merge first
+    return [(i, j) for _, i, j in found]
 
 
 def _words(text: str) -> list[tuple[str, bool]]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.chat.outcomes import DigestPost
@@ -27,11 +29,23 @@ def digest_command(interaction_id: int, **options) -> dict:
     return fd._interaction(interaction_id, 2, data)
 
 
+async def recorded(adapter, within: float = 10.0) -> None:
+    """Wait until the summary post is in the digest store (recording follows the post)."""
+    (feature,) = adapter.chat.features
+    key = f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}"
+    for _ in range(int(within / 0.05)):
+        if await feature.store.entries(key, 0, 1e12):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the post was never recorded")
+
+
 async def test_digest_command_answers_with_the_channels_stories(bot, discord_api, pages):
-    await bot()
+    adapter = await bot()
     url = f"{pages.base}/story"
     await discord_api.dispatch("MESSAGE_CREATE", fd.message_create(1001, f"Read {url} !"))
     summary = await discord_api.wait_for_call("POST", CHANNEL)
+    await recorded(adapter)
     await discord_api.dispatch("INTERACTION_CREATE", digest_command(3001, period="today"))
     deferred = await discord_api.wait_for_call("POST", CALLBACK.format(3001))
     assert deferred.body == {"type": 5}
