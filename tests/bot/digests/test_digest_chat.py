@@ -236,3 +236,24 @@ async def test_a_channel_the_bot_left_pauses_its_schedule(chat, pages, caplog):
     assert "its digest schedule is paused" in caplog.text
     clock.now += 86_400
     assert await scheduler.tick() == []
+
+
+async def test_the_scheduler_loop_posts_when_due_and_stops_on_request(chat, pages):
+    import asyncio
+
+    from bot.runtime import outbox_router
+
+    clock = Clock(MONDAY_8)
+    platform, digests = await chat(clock, **vars(weekday_9am()))
+    await platform.post(AUTO, f"{pages.base}/harbor")
+    clock.now = MONDAY_8 + 3600 + 5
+    scheduler = digests.scheduler(outbox_router([object(), platform]))
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run(stop))
+    for _ in range(200):
+        if any(isinstance(d.outcome, DigestPost) for d in platform.transcript):
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert [d.channel for d in platform.transcript if isinstance(d.outcome, DigestPost)] == [AUTO]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.config import InvalidConfig, config_from_dict
@@ -68,3 +70,64 @@ def test_vote_keys_come_from_the_posted_message():
     slack = "https://t.slack.com/archives/C1/p1700000000123456"
     assert message_id_of("slack", slack) == "1700000000.123456"
     assert message_id_of("discord", "https://discord.com/channels/1/2/3") == "3"
+
+
+# --- recording and background pruning -----------------------------------------------------------
+
+
+def summary_post(private: bool = False):
+    from bot.chat import SummaryPost
+    from bot.service import ResultBullet, SummaryResult
+
+    result = SummaryResult((ResultBullet("A bullet."),), "fake", "Title", "https://e.com/a")
+    return SummaryPost(result, "https://e.com/a", private)
+
+
+@pytest.mark.parametrize(
+    ("platform", "workspace", "channel", "private", "kept"),
+    [("slack", "T1", "C1", False, True), ("slack", "T1", "D1", False, False),
+     ("discord", "", "55", False, False), ("discord", "9", "55", True, False)],
+)  # fmt: skip
+async def test_only_public_channel_posts_are_recorded(platform, workspace, channel, private, kept):
+    from bot.chat import ChatEvent, Trigger
+    from bot.digests.recorder import DigestRecorder
+    from bot.digests.store import MemoryDigestStore
+
+    store = MemoryDigestStore()
+    event = ChatEvent(platform, workspace, channel, "U1", "x", Trigger.MENTION)
+    permalink = "https://t.slack.com/archives/C1/p1700000000000100"
+    await DigestRecorder(store, clock=lambda: 50.0)(event, summary_post(private), permalink)
+    got = await store.entries(event.channel_key, 0, 100)
+    assert bool(got) is kept
+    if kept:
+        (one,) = got
+        assert one.vote_key == "post:slack:T1:C1:1700000000.000100"
+        assert (one.title, one.bullets, one.poster) == ("Title", ("A bullet.",), "slack:T1:U1")
+
+
+async def test_old_posts_are_pruned_in_the_background():
+    import dataclasses
+    import time
+
+    from bot.chat import ChatWorkflow
+    from bot.config import Config, DigestConfig
+    from bot.digests.setup import open_digests
+    from bot.digests.store import MemoryDigestStore
+    from bot.state import MemoryStateStore
+
+    store = MemoryDigestStore()
+    now = time.time()
+    await store.add(entry("slack:T1:C1", now - 31 * 86_400))
+    await store.add(entry("slack:T1:C1", now - 29 * 86_400))
+    config = dataclasses.replace(Config(), digest=DigestConfig(retention_days=30))
+    state = MemoryStateStore()
+    chat = ChatWorkflow(None, None, state)  # type: ignore[arg-type] - only features are used
+    async with open_digests(config, state, chat, store=store) as digests:
+        assert chat.features == [digests.feature]
+        for _ in range(100):
+            if len(await store.entries("slack:T1:C1", 0, now)) == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert [e.posted_at for e in await store.entries("slack:T1:C1", 0, now)] == [
+            now - 29 * 86_400
+        ]
