@@ -37,6 +37,8 @@ TITLE_THRESHOLD = 0.80
 BODY_FLOOR = 0.60
 #: Share of the names two reports mention (Jaccard) below which they are different stories.
 MIN_NAME_OVERLAP = 0.2
+#: Members of each story checked against each other when two stories merge (bounds the work).
+MAX_GUARD_CHECKS = 20
 #: Rows of the similarity matrix computed at once: bounds memory for 10,000-link channels.
 BLOCK_ROWS = 512
 
@@ -188,9 +190,18 @@ def group(
             (i, j) for i, j in similar_pairs(titles, TITLE_THRESHOLD)
             if entries[i].title and entries[j].title and text[i] @ text[j] >= BODY_FLOOR
         ]  # fmt: skip
+        members = {i: [i] for i in range(n)}
         for i, j in close:
-            if find(i) != find(j) and entities_agree(mark(i), mark(j)):
-                union(i, j)
+            ri, rj = find(i), find(j)
+            if ri == rj:
+                continue
+            # every pair across the two stories must agree, so a chain of close reports
+            # can't carry "ECB raises rates" into the Fed's story
+            a, b = members[ri][:MAX_GUARD_CHECKS], members[rj][:MAX_GUARD_CHECKS]
+            if all(entities_agree(mark(x), mark(y)) for x in a for y in b):
+                union(ri, rj)
+                root = find(ri)
+                members[root] = members.pop(ri if root == rj else rj) + members[root]
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
