@@ -80,3 +80,12 @@ def test_a_gist_is_one_sentence_cut_to_length():
     )
     long = "word " * 200
     assert len(one_sentence(long, 50)) <= 50 and one_sentence(long, 50).endswith("…")
+
+
+def test_a_short_link_that_redirected_to_the_article_is_the_same_story():
+    short = DigestEntry("slack:T1:C1", "https://sho.rt/x1", "Fed story", "", ("a",), "u", 1.0,
+                        "p1", article_url="https://news.example/fed?utm_medium=social")  # fmt: skip
+    direct = DigestEntry("slack:T1:C1", FED.url, "Fed story", "", ("b",), "u", 2.0, "p2")
+    other = DigestEntry("slack:T1:C1", "https://sho.rt/x2", "Other", "", ("c",), "u", 3.0, "p3",
+                        article_url=ECB.url)  # fmt: skip
+    assert sorted(group([short, direct, other], None)) == [[0, 1], [2]]
