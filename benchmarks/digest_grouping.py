@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     train_results = evaluate(train, encoder, THRESHOLDS)
     chosen = choose(train_results)
     print(
-        f"posts: train {len(train)}, eval {len(evals)} ({args.per_split} articles each; "
+        f"posts: train {len(train)}, eval {len(evals)} "
+        f"({args.per_split or 'all'} articles a half; "
         f"summarized in {built:.0f} s); shipped default threshold {DEFAULT_THRESHOLD}"
     )
     print("\ntrain split, by threshold:")

@@ -159,7 +159,7 @@ class DigestConfig:
     retention_days: int = field(default=30, metadata=_range(1, 365))
     prune_interval_seconds: float = field(default=3600.0, metadata=_range(10, 86_400))
     max_stories: int = field(default=25, metadata=_range(1, 100))
-    similarity_threshold: float = field(default=0.82, metadata=_range(0.5, 1.0))
+    similarity_threshold: float = field(default=0.88, metadata=_range(0.5, 1.0))
     schedules: tuple[DigestSchedule, ...] = ()
 
 

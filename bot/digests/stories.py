@@ -31,7 +31,7 @@ from bot.urls import normalize_url
 
 #: Cosine of title+bullets vectors at which two reports may be one story (chosen on the
 #: labelled pairs of benchmarks/digest_grouping.py; see the module docstring).
-DEFAULT_THRESHOLD = 0.82
+DEFAULT_THRESHOLD = 0.88
 #: Headlines this close (cosine) are one story if their reports are at least BODY_FLOOR close.
 TITLE_THRESHOLD = 0.80
 BODY_FLOOR = 0.60
