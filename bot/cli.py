@@ -252,6 +252,12 @@ def _check_config(path: Path | None) -> int:
     print(f"  cache: {config.cache.backend}")
     print(f"  slack: {'on, ' + config.slack.mode if config.slack.enabled else 'off'}")
     print(f"  discord: {'on' if config.discord.enabled else 'off'}")
+    digest = config.digest
+    if digest.enabled:
+        schedules = len(digest.schedules)
+        print(f"  digests: on, kept {digest.retention_days} days, {schedules} schedule(s)")
+    else:
+        print("  digests: off")
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from bot.config import DigestConfig
 from bot.digests.digest import build_digest
 from bot.digests.model import Digest, DigestEntry
 from bot.digests.period import USAGE, Period, parse_period
+from bot.digests.recorder import is_direct
 from bot.digests.store import DigestStore
 from bot.digests.stories import Encoder
 from bot.errors import UsageError
@@ -65,7 +66,7 @@ class DigestFeature:
             period = parse_period(rest[0] if rest else "", self.config.retention_days)
         except UsageError as exc:
             return Conversation(event, reply_now=Notice(exc.message, exc.kind))
-        if not event.workspace:
+        if is_direct(event):
             return Conversation(event, reply_now=Notice(NO_CHANNEL, "usage"))
         return Conversation(event, reply_now=Accepted(WORKING), work=DigestRequest(period, private))
 

@@ -47,7 +47,7 @@ class DigestRecorder:
         self.encoder = encoder
 
     async def __call__(self, event: ChatEvent, post: SummaryPost, permalink: str) -> None:
-        if post.private or not permalink or _is_direct(event):
+        if post.private or not permalink or is_direct(event):
             return
         result = post.result
         posted = event.__class__(
@@ -73,7 +73,7 @@ class DigestRecorder:
         log.debug("recorded %s for digests of %s", entry.url or "pasted text", entry.channel_key)
 
 
-def _is_direct(event: ChatEvent) -> bool:
+def is_direct(event: ChatEvent) -> bool:
     """A direct message is nobody's channel: Discord DMs have no guild, Slack's are "D…"."""
     if not event.workspace:
         return True

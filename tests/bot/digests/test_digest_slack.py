@@ -74,3 +74,10 @@ async def test_a_scheduled_post_in_a_channel_the_bot_left_raises_channel_unavail
     digest = Digest(f"slack:{TEAM}:{AUTO}", "the last day", 0, 1, links=0)
     with pytest.raises(ChannelUnavailable):
         await outbox.send(DigestPost(digest))
+
+
+async def test_digest_in_a_direct_message_says_digests_are_per_channel(make_bot, fake):
+    bot = await make_bot()
+    body = command_body("", channel="D0DM", command="/digest")
+    status, reply, _ = await bot.send(body, form=True)
+    assert status == 200 and "Digests are per channel" in json.loads(reply)["text"]
