@@ -85,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("output", help="JSONL file to write (its folder must exist), or '-' for stdout")
     _common(b)
 
+    g = _subcommand(
+        sub,
+        "digest",
+        "digest links and text files by story, or a stored channel (--channel)",
+        "Summarizes each INPUT (URLs through the cache, text files, '-' for one URL per line "
+        "on stdin) and prints them grouped into stories, best first; or prints the digest of a "
+        "channel the bot recorded: --channel slack:T1:C1 --since 7d.",
+    )
+    g.add_argument("inputs", nargs="*", metavar="INPUT", help="URL, text file or '-'")
+    g.add_argument("--channel", help="a recorded channel, platform:workspace:channel")
+    g.add_argument("--since", default="7d", help="with --channel: today, week or Nd (7d)")
+    g.add_argument("--json", action="store_true", help='print {"stories": [...]} as JSON')
+    _common(g)
+
     c = _subcommand(sub, "check-config", "validate a config file and print a summary")
     c.add_argument(
         "file", nargs="?", type=Path, help="config TOML file (default: the built-in defaults)"
@@ -199,6 +213,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_summarize(args, config))
     if args.command == "batch":
         return _batch(args, config)
+    if args.command == "digest":
+        return _digest(args, config)
     if args.command == "run":
         from bot.runtime import run
 
@@ -236,6 +252,12 @@ def _check_config(path: Path | None) -> int:
     print(f"  cache: {config.cache.backend}")
     print(f"  slack: {'on, ' + config.slack.mode if config.slack.enabled else 'off'}")
     print(f"  discord: {'on' if config.discord.enabled else 'off'}")
+    digest = config.digest
+    if digest.enabled:
+        schedules = len(digest.schedules)
+        print(f"  digests: on, kept {digest.retention_days} days, {schedules} schedule(s)")
+    else:
+        print("  digests: off")
     return EXIT_OK
 
 
@@ -292,4 +314,18 @@ def _batch(args: argparse.Namespace, config: Config) -> int:
     if failed:
         print(f"newsbot: {failed} of {total} lines failed (their rows say why)", file=sys.stderr)
         return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _digest(args: argparse.Namespace, config: Config) -> int:
+    from bot import cli_digest
+
+    if args.channel and args.inputs:
+        raise UsageError("give INPUTs or --channel, not both")
+    if args.channel:
+        digest = asyncio.run(cli_digest.digest_channel(config, args.channel, args.since))
+    else:
+        items = cli_digest.read_inputs(args.inputs, sys.stdin)
+        digest = asyncio.run(cli_digest.digest_inputs(_one_shot(config), items, args.bullets))
+    cli_digest.emit(digest, args.json, sys.stdout)
     return EXIT_OK

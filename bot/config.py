@@ -147,6 +147,28 @@ class OpsConfig:
 
 
 @dataclass(frozen=True)
+class DigestSchedule:
+    """One scheduled digest (`[[digest.schedules]]`); checked at start-up (bot/digests/calendar)."""
+
+    channel: str = ""  # "platform:workspace:channel", e.g. "slack:T1:C1"
+    cron: str = ""  # five fields, e.g. "0 9 * * 1-5"
+    timezone: str = "UTC"  # IANA name the cron is read in
+    period: str = "1d"  # what each digest covers, as `/digest` takes it
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    """Channel digests: what is kept for them, how stories are grouped, when they are posted."""
+
+    enabled: bool = True
+    retention_days: int = field(default=30, metadata=_range(1, 365))
+    prune_interval_seconds: float = field(default=3600.0, metadata=_range(10, 86_400))
+    max_stories: int = field(default=25, metadata=_range(1, 100))
+    similarity_threshold: float = field(default=0.88, metadata=_range(0.5, 1.0))
+    schedules: tuple[DigestSchedule, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     summarizer: SummarizerConfig = SummarizerConfig()
     fetch: FetchConfig = FetchConfig()
@@ -157,6 +179,7 @@ class Config:
     discord: DiscordConfig = DiscordConfig()
     log: LogConfig = LogConfig()
     ops: OpsConfig = OpsConfig()
+    digest: DigestConfig = DigestConfig()
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -178,6 +201,9 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     """Validate every key; all problems are reported together in one `InvalidConfig`."""
     problems: list[str] = []
     config = _build(Config, data, "", problems)
+    from bot.digests.calendar import schedule_problems  # croniter loads only here
+
+    problems.extend(schedule_problems(config.digest))
     if problems:
         raise InvalidConfig(problems)
     return config

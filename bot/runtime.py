@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ from bot.cache import open_cache
 from bot.chat import ChatWorkflow
 from bot.chat.policy import ChatPolicy
 from bot.config import Config, LogConfig
+from bot.digests.setup import Digests, open_digests
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
 from bot.logs import setup_logging
@@ -100,6 +101,7 @@ class Deps:
     state: StateStore
     chat: ChatWorkflow
     readiness: ReadinessChecks = field(default_factory=ReadinessChecks)
+    digests: Digests | None = None
 
     @property
     def for_adapters(self) -> AdapterDeps:
@@ -120,7 +122,9 @@ async def open_deps(
             open_service(config, summarizer, fetcher, state)
         )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
-        yield Deps(config, service, state, ChatWorkflow(service, policy, state))
+        chat = ChatWorkflow(service, policy, state)
+        digests = await stack.enter_async_context(open_digests(config, state, chat))
+        yield Deps(config, service, state, chat, digests=digests)
 
 
 def build_adapters(deps: AdapterDeps) -> list[Adapter]:
@@ -173,6 +177,7 @@ async def run(
                 checks.mark(type(adapter).__name__, True)
                 started.append(adapter)
             log.info("newsbot running: %s", ", ".join(type(a).__name__ for a in started))
+            await _start_digest_schedules(deps, started, stop, stack)
             ended = await _until_stop_or_adapter_ends(stop, started)
             if ended is not None:
                 log.error("%s lost its connection for good; shutting down", type(ended).__name__)
@@ -186,6 +191,36 @@ async def run(
                 except Exception:  # noqa: BLE001 - keep closing the others
                     log.exception("error while closing %s", type(adapter).__name__)
     return exit_code
+
+
+async def _start_digest_schedules(
+    deps: Deps, adapters: list[Adapter], stop: asyncio.Event, stack: AsyncExitStack
+) -> None:
+    """Post `[[digest.schedules]]` through the adapters, in a task stopped on shutdown."""
+    scheduler = deps.digests.scheduler(outbox_router(adapters)) if deps.digests else None
+    if scheduler is None:
+        return
+    task = asyncio.create_task(scheduler.run(stop), name="digest-schedules")
+
+    async def stop_scheduler() -> None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    stack.push_async_callback(stop_scheduler)
+
+
+def outbox_router(adapters: list[Any]) -> Callable[[str], Any]:
+    """channel key → an outbox posting there, from the adapter of its platform (or None)."""
+
+    def outbox_for(channel_key: str) -> Any:
+        for adapter in adapters:
+            make = getattr(adapter, "outbox_for", None)
+            outbox = make(channel_key) if make is not None else None
+            if outbox is not None:
+                return outbox
+        return None
+
+    return outbox_for
 
 
 async def _until_stop_or_adapter_ends(stop: asyncio.Event, adapters: list[Adapter]) -> Any:

@@ -37,6 +37,7 @@ __all__ = [
     "SummarizerError",
     "Summary",
     "load_summarizer",
+    "load_encoder",
     "BACKENDS",
     # what the bot needs beyond a backend: the runner and model process it serves one with,
     # and the text helpers its page extraction and rendering share with the summarizer
@@ -85,3 +86,11 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
             f"the {config.backend!r} backend is not available in this install ({exc.name})"
         ) from exc
     return getattr(module, cls_name)(config)
+
+
+def load_encoder(config: SummarizerConfig | None = None):  # noqa: ANN201 - lazy import
+    """The default sentence encoder (`.encode(list[str]) -> np.ndarray` of unit vectors), as
+    the extractive backend uses it: for comparing texts outside a summary (digests)."""
+    from summarizer.extractive import sentence_encoder
+
+    return sentence_encoder(config or SummarizerConfig())

@@ -158,6 +158,7 @@ class DiscordAdapter:
         trigger: Trigger,
         options: RequestOptions,
         message_id: str = "",
+        command: str = "",
     ) -> None:
         """Defer within Discord's 3 s, then let the workflow answer in a tracked task."""
         try:
@@ -168,8 +169,19 @@ class DiscordAdapter:
         event = self._event(
             interaction.guild, interaction.channel, interaction.user, text, trigger,
             options=options, message_id=message_id, event_id=f"interaction:{interaction.id}",
+            command=command,
         )  # fmt: skip
         self._spawn(self.chat.handle(event, InteractionOutbox(interaction, options.private)))
+
+    def outbox_for(self, channel_key: str) -> Any:
+        """Posts in a channel with no request behind it (a scheduled digest)."""
+        from bot.adapters.discord_digest import ChannelOutbox
+
+        platform, _, rest = channel_key.partition(":")
+        channel = rest.partition(":")[2]
+        if platform != "discord" or not channel.isdigit():
+            return None
+        return ChannelOutbox(self.client.get_partial_messageable(int(channel)))
 
     async def on_vote(self, interaction: discord.Interaction, vote: Vote) -> None:
         """A 👍/👎 click, also on summaries posted before a restart (the view is persistent)."""

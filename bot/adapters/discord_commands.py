@@ -1,4 +1,5 @@
-"""Discord's application commands: `/summarize` and the "Summarize" message menu, and their sync.
+"""Discord's application commands: `/summarize`, `/digest` and the "Summarize" message menu,
+and their sync.
 
 `build_tree` wires them to an adapter; `sync_commands` registers them (`newsbot discord-sync`),
 once, not on every start.
@@ -26,6 +27,7 @@ class RequestSink(Protocol):
         trigger: Trigger,
         options: RequestOptions,
         message_id: str = "",
+        command: str = "",
     ) -> None: ...
 
 
@@ -57,7 +59,24 @@ def build_tree(client: discord.Client, adapter: RequestSink | None = None) -> An
             interaction, message.content, Trigger.SHORTCUT, RequestOptions(), str(message.id)
         )
 
+    @app_commands.command(name="digest", description="What was shared in this channel, by story")
+    @app_commands.describe(
+        period="today, week, or a number of days like 3d (default: week)",
+        private="Only you see the digest",
+    )
+    async def digest(
+        interaction: discord.Interaction,
+        period: app_commands.Range[str, 1, 20] | None = None,
+        private: bool = False,
+    ) -> None:
+        assert adapter is not None
+        options = RequestOptions(private=private)
+        await adapter.on_request(
+            interaction, period or "", Trigger.COMMAND, options, command="digest"
+        )
+
     tree.add_command(summarize)
+    tree.add_command(digest)
     tree.add_command(app_commands.ContextMenu(name="Summarize", callback=summarize_message))
     return tree
 

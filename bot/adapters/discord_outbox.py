@@ -28,6 +28,7 @@ from bot.chat import (
     SummaryPost,
     VoteCounted,
 )
+from bot.chat.outcomes import DigestPost
 
 log = logging.getLogger("bot.adapters.discord")
 
@@ -78,6 +79,11 @@ class InteractionOutbox:
                 await self._notice(already_posted_text(links))
             case Notice(text=text) | Failure(text=text):
                 await self._notice(text)
+            case DigestPost():
+                from bot.adapters.discord_digest import follow_up_digest
+
+                self._placeholder = False
+                return await follow_up_digest(self.interaction, outcome)
         return None
 
     async def _summary(self, embed: discord.Embed) -> discord.Message | None:

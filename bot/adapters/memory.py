@@ -22,6 +22,8 @@ from bot.chat import (
     VoteCounted,
 )
 from bot.chat.events import Vote
+from bot.chat.outcomes import DigestPost
+from bot.digests.model import ChannelUnavailable
 
 MENTION = "@newsbot"
 
@@ -59,6 +61,8 @@ class MemoryOutbox:
 
     async def send(self, outcome: Outcome) -> str | None:
         event, private = self.event, _private(outcome)
+        if event.channel in self.platform.gone and isinstance(outcome, DigestPost):
+            raise ChannelUnavailable(f"not_in_channel {event.channel}")
         message_id = ""
         if not private and not isinstance(outcome, Silent):
             message_id = self.platform.new_message(
@@ -83,6 +87,8 @@ class MemoryAdapter:
     platform: str = "memory"
     transcript: list[Delivered] = field(default_factory=list)
     messages: dict[str, _Message] = field(default_factory=dict)
+    #: Channels the bot was removed from: scheduled posts there fail.
+    gone: set[str] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> None:
@@ -149,6 +155,14 @@ class MemoryAdapter:
             message_id=message_id, vote=vote, summary_id=summary_id,
         )  # fmt: skip
         return await self._run(event)
+
+    def outbox_for(self, channel_key: str) -> MemoryOutbox | None:
+        """Where the bot posts on its own (a scheduled digest), if the channel is here."""
+        platform, _, rest = channel_key.partition(":")
+        workspace, _, channel = rest.partition(":")
+        if platform != self.platform or workspace != self.workspace:
+            return None
+        return MemoryOutbox(self, self._event(channel, "", "", Trigger.COMMAND))
 
     # --- the platform's side ----------------------------------------------------------------------
 

@@ -137,6 +137,7 @@ class SlackAdapter:
         app.event("app_mention")(self._on_mention)
         app.event("reaction_added")(self._on_reaction)
         app.command("/summarize")(self._on_command)
+        app.command("/digest")(self._on_digest)
         app.message_shortcut("summarize_message")(self._on_shortcut)
         app.action(VOTE_UP)(self._on_vote)
         app.action(VOTE_DOWN)(self._on_vote)
@@ -199,6 +200,26 @@ class SlackAdapter:
         await ack(**ack_payload(Accepted()))
         outbox = self._outbox(chat, response_url=body.get("response_url"))
         self._spawn(self.chat.carry_out(conversation, outbox))
+
+    async def _on_digest(self, ack: Any, body: dict) -> None:
+        """`/digest [today|week|Nd] [private]`: the workflow's digest feature answers."""
+        chat = ChatEvent(
+            "slack", body.get("team_id", ""), body.get("channel_id", ""), body.get("user_id", ""),
+            body.get("text") or "", Trigger.COMMAND, command="digest",
+        )  # fmt: skip
+        conversation = await self.chat.receive(chat)
+        await ack(**ack_payload(conversation.reply_now))
+        if conversation.has_work:
+            outbox = self._outbox(chat, response_url=body.get("response_url"))
+            self._spawn(self.chat.carry_out(conversation, outbox))
+
+    def outbox_for(self, channel_key: str) -> SlackOutbox | None:
+        """Posts in a channel with no request behind it (a scheduled digest)."""
+        platform, _, rest = channel_key.partition(":")
+        channel = rest.partition(":")[2]
+        if platform != "slack" or not channel:
+            return None
+        return SlackOutbox(self.io, Reply(channel, None, ""))
 
     async def _on_shortcut(self, ack: Any, body: dict) -> None:
         await ack()

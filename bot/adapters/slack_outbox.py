@@ -33,6 +33,7 @@ from bot.chat import (
     SummaryPost,
     VoteCounted,
 )
+from bot.chat.outcomes import DigestPost
 
 log = logging.getLogger("bot.adapters.slack")
 
@@ -161,6 +162,10 @@ class SlackOutbox:
             case VoteCounted():
                 if reply.response_url:
                     await io.respond(reply.response_url, render_notice(THANKS), ephemeral=True)
+            case DigestPost():
+                from bot.adapters.slack_digest import send_digest
+
+                return await send_digest(io, reply, outcome)
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.digests.model import Digest
 from bot.service import SummaryResult
 
 
@@ -65,7 +66,18 @@ class Silent:
     reason: str
 
 
-Outcome = SummaryPost | AlreadySummarized | Notice | Failure | Accepted | VoteCounted | Silent
+@dataclass(frozen=True)
+class DigestPost:
+    """A channel's digest: in the channel, or only to the requester when `private`."""
+
+    digest: Digest
+    private: bool = False
+
+
+Outcome = (
+    SummaryPost | AlreadySummarized | Notice | Failure | Accepted | VoteCounted | Silent
+    | DigestPost
+)
 
 
 class Outbox(Protocol):
