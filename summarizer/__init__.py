@@ -91,6 +91,6 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
 def load_encoder(config: SummarizerConfig | None = None):  # noqa: ANN201 - lazy import
     """The default sentence encoder (`.encode(list[str]) -> np.ndarray` of unit vectors), as
     the extractive backend uses it: for comparing texts outside a summary (digests)."""
-    from summarizer.extractive import sentence_encoder
+    from summarizer.pipeline import sentence_encoder
 
     return sentence_encoder(config or SummarizerConfig())
