@@ -7,17 +7,17 @@ import dataclasses
 import functools
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.adapters.base import Adapter, AdapterDeps
 from bot.cache import open_cache
-from bot.chat import ChatWorkflow
+from bot.chat import ChatWorkflow, Outbox
 from bot.chat.policy import ChatPolicy
 from bot.config import Config, LogConfig
-from bot.errors import ConfigError
+from bot.errors import ChannelUnavailable, ConfigError
 from bot.fetch import Fetcher
 from bot.logs import setup_logging
 from bot.observability import METRICS, ReadinessChecks, serve_health
@@ -27,6 +27,9 @@ from bot.state import StateStore, open_state_store
 from summarizer import ModelLoadError, Summarizer, load_summarizer
 from summarizer.isolation import ProcessSummarizer
 from summarizer.runner import BatchingRunner
+
+if TYPE_CHECKING:
+    from bot.feeds import Feeds
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,8 @@ class Deps:
     state: StateStore
     chat: ChatWorkflow
     readiness: ReadinessChecks = field(default_factory=ReadinessChecks)
+    #: Followed RSS/Atom feeds (None when `feeds.enabled` is false); started by `run`.
+    feeds: Feeds | None = None
 
     @property
     def for_adapters(self) -> AdapterDeps:
@@ -102,11 +107,16 @@ async def open_deps(
         if config.cache.backend in ("redis", "sqlite"):
             state = FallbackStateStore(state)  # a lost Redis degrades, never crashes
         stack.push_async_callback(state.close)
-        service = await stack.enter_async_context(
-            open_service(config, summarizer, fetcher, state)
-        )
+        service = await stack.enter_async_context(open_service(config, summarizer, fetcher, state))
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
-        yield Deps(config, service, state, ChatWorkflow(service, policy, state))
+        chat = ChatWorkflow(service, policy, state)
+        feeds = None
+        if config.feeds.enabled:
+            from bot.feeds import Feeds
+
+            feeds = Feeds(config, state, service.fetcher, chat)
+            stack.push_async_callback(feeds.close)
+        yield Deps(config, service, state, chat, feeds=feeds)
 
 
 def build_adapters(deps: AdapterDeps) -> list[Adapter]:
@@ -158,6 +168,8 @@ async def run(
                 await adapter.start()
                 checks.mark(type(adapter).__name__, True)
                 started.append(adapter)
+            if deps.feeds is not None:
+                await deps.feeds.start(outbox_router(started))
             log.info("newsbot running: %s", ", ".join(type(a).__name__ for a in started))
             ended = await _until_stop_or_adapter_ends(stop, started)
             if ended is not None:
@@ -166,12 +178,27 @@ async def run(
             log.info("shutting down")
             checks.mark("accepting", False)  # /readyz turns 503 first, so a proxy drains us
         finally:
+            if deps.feeds is not None:
+                await deps.feeds.poller.close()  # no new feed posts while adapters close
             for adapter in reversed(started):
                 try:
                     await adapter.close()
                 except Exception:  # noqa: BLE001 - keep closing the others
                     log.exception("error while closing %s", type(adapter).__name__)
     return exit_code
+
+
+def outbox_router(adapters: list[Adapter]) -> Callable[[str], Outbox]:
+    """`outbox_for(channel_key)` across platforms: "slack:T1:C1" goes to the Slack adapter."""
+    by_platform = {getattr(a, "platform", ""): a for a in adapters}
+
+    def outbox_for(channel_key: str) -> Outbox:
+        adapter = by_platform.get(channel_key.split(":", 1)[0])
+        if adapter is None:
+            raise ChannelUnavailable(f"{channel_key.split(':', 1)[0]} is not connected")
+        return adapter.outbox_for(channel_key)
+
+    return outbox_for
 
 
 async def _until_stop_or_adapter_ends(stop: asyncio.Event, adapters: list[Adapter]) -> Any:

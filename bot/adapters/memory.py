@@ -22,6 +22,7 @@ from bot.chat import (
     VoteCounted,
 )
 from bot.chat.events import Vote
+from bot.errors import ChannelUnavailable
 
 MENTION = "@newsbot"
 
@@ -59,6 +60,8 @@ class MemoryOutbox:
 
     async def send(self, outcome: Outcome) -> str | None:
         event, private = self.event, _private(outcome)
+        if event.channel in self.platform.gone:
+            raise ChannelUnavailable(f"not_in_channel: {event.channel}")
         message_id = ""
         if not private and not isinstance(outcome, Silent):
             message_id = self.platform.new_message(
@@ -83,6 +86,8 @@ class MemoryAdapter:
     platform: str = "memory"
     transcript: list[Delivered] = field(default_factory=list)
     messages: dict[str, _Message] = field(default_factory=dict)
+    #: Channels the bot was removed from: posting there raises `ChannelUnavailable`.
+    gone: set[str] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> None:
@@ -131,7 +136,7 @@ class MemoryAdapter:
         return await self._run(event)
 
     async def shortcut(self, message_id: str, *, user: str = "U1") -> list[Delivered]:
-        """"Summarize" picked on an earlier message."""
+        """ "Summarize" picked on an earlier message."""
         message = self.messages[message_id]
         event = self._event(
             message.channel, user, message.text, Trigger.SHORTCUT,
@@ -149,6 +154,12 @@ class MemoryAdapter:
             message_id=message_id, vote=vote, summary_id=summary_id,
         )  # fmt: skip
         return await self._run(event)
+
+    def outbox_for(self, channel_key: str) -> MemoryOutbox:
+        """Top-level posts in a channel ("memory:W1:C1") with no request behind them."""
+        _platform, workspace, channel = channel_key.split(":", 2)
+        event = ChatEvent(self.platform, workspace, channel, "", "", Trigger.AUTO)
+        return MemoryOutbox(self, event)
 
     # --- the platform's side ----------------------------------------------------------------------
 

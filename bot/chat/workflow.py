@@ -155,6 +155,16 @@ class ChatWorkflow:
         if plan.text:
             await self._summarize(event, outbox, text=plan.text)
 
+    async def publish(self, event: ChatEvent, outbox: Outbox, post: SummaryPost) -> str | None:
+        """Post a summary nobody asked for just now (a feed's new story) as any other post:
+        remembered for "already summarized here" and told to the post listeners."""
+        permalink = await self._send(outbox, post, event)
+        if permalink and not post.private:
+            if post.url:
+                await self.policy.remember_post(event, post.url, permalink)
+            await self._tell_listeners(event, post, permalink)
+        return permalink
+
     # --- steps ------------------------------------------------------------------------------
 
     async def _first_delivery(self, event: ChatEvent) -> bool:
@@ -231,8 +241,10 @@ class ChatWorkflow:
     def _failure(self, event: ChatEvent, exc: BotError) -> Outcome:
         """Explicit requests always hear why; auto ones skip what nobody asked about."""
         if isinstance(exc, RateLimited | UsageError):
-            return self._told(event, exc.message, exc.kind) if event.trigger.explicit else Silent(
-                exc.kind
+            return (
+                self._told(event, exc.message, exc.kind)
+                if event.trigger.explicit
+                else Silent(exc.kind)
             )
         if event.trigger is Trigger.AUTO and isinstance(exc, BlockedURLError):
             return Silent("auto summary of a blocked URL")
