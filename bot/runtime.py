@@ -107,7 +107,9 @@ async def open_deps(
         if config.cache.backend in ("redis", "sqlite"):
             state = FallbackStateStore(state)  # a lost Redis degrades, never crashes
         stack.push_async_callback(state.close)
-        service = await stack.enter_async_context(open_service(config, summarizer, fetcher, state))
+        service = await stack.enter_async_context(
+            open_service(config, summarizer, fetcher, state)
+        )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
         chat = ChatWorkflow(service, policy, state)
         feeds = None

@@ -136,7 +136,7 @@ class MemoryAdapter:
         return await self._run(event)
 
     async def shortcut(self, message_id: str, *, user: str = "U1") -> list[Delivered]:
-        """ "Summarize" picked on an earlier message."""
+        """"Summarize" picked on an earlier message."""
         message = self.messages[message_id]
         event = self._event(
             message.channel, user, message.text, Trigger.SHORTCUT,

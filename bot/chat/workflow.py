@@ -241,10 +241,8 @@ class ChatWorkflow:
     def _failure(self, event: ChatEvent, exc: BotError) -> Outcome:
         """Explicit requests always hear why; auto ones skip what nobody asked about."""
         if isinstance(exc, RateLimited | UsageError):
-            return (
-                self._told(event, exc.message, exc.kind)
-                if event.trigger.explicit
-                else Silent(exc.kind)
+            return self._told(event, exc.message, exc.kind) if event.trigger.explicit else Silent(
+                exc.kind
             )
         if event.trigger is Trigger.AUTO and isinstance(exc, BlockedURLError):
             return Silent("auto summary of a blocked URL")
