@@ -68,7 +68,7 @@ def parse_feed(data: bytes, url: str, *, now: float | None = None) -> ParsedFeed
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
         raise FeedError(NOT_A_FEED)
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:
         raise FeedError(NOT_A_FEED)
     now = time.time() if now is None else now
     items: list[FeedItem] = []

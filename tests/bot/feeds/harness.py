@@ -47,10 +47,10 @@ class Bot:
         ]
 
 
-def feed_config(server: FeedServer, **feeds: object) -> Config:
+def feed_config(server: FeedServer, cache: CacheConfig | None = None, **feeds: object) -> Config:
     return Config(
         fetch=FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(server.port,)),
-        cache=CacheConfig(backend="memory"),
+        cache=cache or CacheConfig(backend="memory"),
         feeds=FeedsConfig(**feeds),  # type: ignore[arg-type]
     )
 
@@ -63,9 +63,10 @@ async def open_bot(
     state: StateStore | None = None,
     store: FeedStore | None = None,
     platform: str = "memory",
+    cache: CacheConfig | None = None,
     **feeds: object,
 ) -> AsyncIterator[Bot]:
-    config = feed_config(server, **feeds)
+    config = feed_config(server, cache, **feeds)
     state = state or MemoryStateStore(clock=clock)
     async with open_service(config, FakeSummarizer(), state=state) as service:
         chat = ChatWorkflow(service, ChatPolicy(config.policy, state, post_ttl=86_400), state)
