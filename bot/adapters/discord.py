@@ -18,6 +18,7 @@ import yarl
 
 from bot.adapters.background import BackgroundTasks
 from bot.adapters.base import AdapterDeps
+from bot.adapters.discord_channel import DiscordChannelOutbox
 from bot.adapters.discord_client import (
     DiscordWebSocket,
     NewsbotClient,
@@ -46,6 +47,8 @@ _MENTION_RE = re.compile(r"<@!?(\d+)>")
 
 class DiscordAdapter:
     """One Discord connection (or one set of shards) per process."""
+
+    platform = "discord"
 
     def __init__(self, deps: AdapterDeps, *, shutdown_grace: float = 10.0) -> None:
         self.deps = deps
@@ -158,6 +161,7 @@ class DiscordAdapter:
         trigger: Trigger,
         options: RequestOptions,
         message_id: str = "",
+        command: str = "",
     ) -> None:
         """Defer within Discord's 3 s, then let the workflow answer in a tracked task."""
         try:
@@ -168,6 +172,7 @@ class DiscordAdapter:
         event = self._event(
             interaction.guild, interaction.channel, interaction.user, text, trigger,
             options=options, message_id=message_id, event_id=f"interaction:{interaction.id}",
+            command=command,
         )  # fmt: skip
         self._spawn(self.chat.handle(event, InteractionOutbox(interaction, options.private)))
 
@@ -181,6 +186,10 @@ class DiscordAdapter:
             summary_id=summary_id or "",
         )  # fmt: skip
         await self.chat.handle(event, VoteOutbox(interaction))
+
+    def outbox_for(self, channel_key: str) -> DiscordChannelOutbox:
+        """New messages in "discord:<guild>:<channel>" (feeds), not replies to anything."""
+        return DiscordChannelOutbox(self.client, int(channel_key.split(":", 2)[2]))
 
     def _event(
         self, guild: Any, channel: Any, user: Any, text: str, trigger: Trigger, **fields: Any
