@@ -426,7 +426,7 @@ async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages
     ]  # fmt: skip
     feed = put.body[1]
     assert [o["name"] for o in feed["options"]] == ["add", "list", "remove"]
-    assert feed["default_member_permissions"] == "16"  # Manage Channels
+    assert int(feed["default_member_permissions"]) == 16  # Manage Channels
     options = {o["name"]: o for o in put.body[0]["options"]}
     assert options["url_or_text"]["required"] and not options["private"]["required"]
     assert (options["bullets"]["min_value"], options["bullets"]["max_value"]) == (1, 10)
