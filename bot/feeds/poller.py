@@ -309,7 +309,12 @@ class FeedPoller:
 
 
 def _seen_space(sub: Subscription) -> str:
-    return f"feedseen|{sub.channel_key}|{sub.url}"
+    return seen_space_for(sub.channel_key, sub.url)
+
+
+def seen_space_for(channel_key: str, feed_url: str) -> str:
+    """Where a channel's seen items of one feed are kept in the state store's post index."""
+    return f"feedseen|{channel_key}|{feed_url}"
 
 
 def _feed_event(sub: Subscription, link: str) -> ChatEvent:
