@@ -165,7 +165,7 @@ class FeedPoller:
         if not await self.state.acquire_lock(lease, POLL_LEASE):
             return interval
         try:
-            subs = [s for s in await self.store.subscriptions() if s.url == url and not s.paused]
+            subs = [s for s in await self.store.followers(url) if not s.paused]
             if not subs:
                 return interval
             full = any(not s.primed for s in subs)  # a new follower needs the whole feed
@@ -182,7 +182,8 @@ class FeedPoller:
             healthy = FeedState(feed_state.etag, feed_state.last_modified)
             if read.feed is None:
                 self.stats.not_modified += 1
-                await self.store.save_state(url, healthy)
+                if healthy != feed_state:  # a 304 after failures: they are over
+                    await self.store.save_state(url, healthy)
                 return wait
             self.stats.parsed += 1
             held = False

@@ -67,15 +67,23 @@ class FeedStore:
         key = _sub_key(sub.channel_key, sub.url)
         if await self._h.get("subs", key) is not None:
             return False
-        await self._h.put("subs", key, json.dumps(dataclasses.asdict(sub)))
+        await self.update(sub)
         return True
 
     async def update(self, sub: Subscription) -> None:
         value = json.dumps(dataclasses.asdict(sub))
         await self._h.put("subs", _sub_key(sub.channel_key, sub.url), value)
+        # the same row keyed by feed too, so a poll reads its own followers, not everyone's
+        await self._h.put(_by_feed(sub.url), sub.channel_key, value)
 
     async def remove(self, channel_key: str, url: str) -> bool:
+        await self._h.delete(_by_feed(url), channel_key)
         return await self._h.delete("subs", _sub_key(channel_key, url))
+
+    async def followers(self, url: str) -> list[Subscription]:
+        """The subscriptions to one feed (what each poll needs), oldest first."""
+        subs = [Subscription(**json.loads(v)) for v in (await self._h.all(_by_feed(url))).values()]
+        return sorted(subs, key=lambda s: (s.added_at, s.channel_key))
 
     async def subscriptions(self, channel_key: str | None = None) -> list[Subscription]:
         """Every subscription (or one channel's), oldest first."""
@@ -97,6 +105,10 @@ class FeedStore:
 
 def _sub_key(channel_key: str, url: str) -> str:
     return f"{channel_key}\t{url}"
+
+
+def _by_feed(url: str) -> str:
+    return f"followers\t{url}"
 
 
 class MemoryHashes:
