@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -211,3 +212,36 @@ async def test_feed_state_survives_in_the_store(server: FeedServer, fake_clock: 
         await bot.follow(url)
         await bot.poller.poll(url)
         assert await bot.feeds.store.state(url) == FeedState(etag='"v1"')
+
+
+async def test_an_item_whose_link_is_blocked_is_logged_and_skipped(
+    server: FeedServer, fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="bot.feeds")
+    feed = server.add_feed("mixed", "Mixed", 1)
+    url = server.feed_url("mixed")
+    async with open_bot(server, fake_clock) as bot:
+        await bot.follow(url)
+        await bot.poller.poll(url)
+        feed.add(server.item("mixed", 2, link="http://10.0.0.7/internal"))
+        feed.add(server.item("mixed", 3))
+        await bot.poller.poll(url)
+        await bot.poller.poll(url)
+        assert bot.posts() == [server.article("mixed-1"), server.article("mixed-3")]
+        assert "http://10.0.0.7/internal not summarized" in caplog.text
+
+
+def test_a_malformed_configured_subscription_is_a_config_error(server: FeedServer) -> None:
+    from bot.config import FeedSubscriptionConfig
+    from bot.errors import ConfigError
+    from bot.feeds import _configured
+    from tests.bot.feeds.harness import feed_config
+
+    config = feed_config(server)
+    bad = FeedSubscriptionConfig(channel="C0456", url="https://example.com/feed")
+    with pytest.raises(ConfigError, match=r"feeds.subscriptions\[0\].channel must look like"):
+        _configured(
+            dataclasses.replace(
+                config, feeds=dataclasses.replace(config.feeds, subscriptions=(bad,))
+            )
+        )
