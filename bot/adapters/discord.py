@@ -187,6 +187,10 @@ class DiscordAdapter:
         )  # fmt: skip
         await self.chat.handle(event, VoteOutbox(interaction))
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked from (or the bot left) a server: what the bot keeps for it goes."""
+        await self.chat.left("discord", str(guild.id))
+
     def outbox_for(self, channel_key: str) -> DiscordChannelOutbox:
         """New messages in "discord:<guild>:<channel>" (feeds), not replies to anything."""
         return DiscordChannelOutbox(self.client, int(channel_key.split(":", 2)[2]))

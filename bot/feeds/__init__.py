@@ -6,6 +6,7 @@ The runtime builds it next to the chat workflow and starts it once adapters can 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ from bot.urls import normalize_url
 
 if TYPE_CHECKING:
     from bot.fetch import Fetcher
+
+log = logging.getLogger(__name__)
 
 __all__ = ["FeedCommands", "FeedPoller", "FeedStore", "Feeds", "Subscription"]
 
@@ -47,6 +50,7 @@ class Feeds:
         self.commands = FeedCommands(self.config, self.store, self.poller, fetcher, clock=clock)
         self.clock = clock
         chat.features.append(self.commands)
+        chat.on_left(self.forget)
         self._configured = _configured(config)
 
     async def start(self, outbox_for: OutboxFor, *, spread: float | None = None) -> None:
@@ -55,6 +59,14 @@ class Feeds:
             sub = Subscription(channel_key, url, added_by="config", added_at=self.clock())
             await self.store.add(sub)  # False (kept as is) if already there
         await self.poller.start(outbox_for, spread=spread)
+
+    async def forget(self, platform: str, workspace: str, channel: str = "") -> None:
+        """The bot was removed from a channel (or a whole workspace): drop its subscriptions."""
+        where = f"{platform}:{workspace}:{channel}"
+        for sub in await self.store.subscriptions():
+            if sub.channel_key == where or (not channel and sub.channel_key.startswith(where)):
+                await self.store.remove(sub.channel_key, sub.url)
+                log.info("dropped feed %s of %s: the bot was removed", sub.url, sub.channel_key)
 
     async def close(self) -> None:
         await self.poller.close()

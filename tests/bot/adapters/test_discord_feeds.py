@@ -142,3 +142,38 @@ async def test_a_configured_feed_in_a_channel_that_forbids_posts_is_paused(
     finally:
         stop.set()
         assert await asyncio.wait_for(runner, 10) == 0
+
+
+async def test_removed_from_a_server_drops_its_subscriptions(
+    feeds_server: FeedServer, discord_api: fd.FakeDiscord
+) -> None:
+    from bot.adapters.discord import DiscordAdapter
+    from bot.feeds.store import Subscription
+    from bot.runtime import open_deps
+
+    config = Config(
+        ops=OpsConfig(health_port=0),
+        cache=CacheConfig(backend="memory"),
+        discord=DiscordConfig(enabled=True, api_base_url=discord_api.api_base_url),
+    )
+    async with open_deps(config, FakeSummarizer()) as deps:
+        assert deps.feeds is not None
+        store = deps.feeds.store
+        here = f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}"
+        await store.add(Subscription(here, feeds_server.feed_url("a")))
+        await store.add(Subscription(f"discord:{fd.GUILD_ID}:42", feeds_server.feed_url("b")))
+        await store.add(Subscription("discord:777:1", feeds_server.feed_url("c")))
+        adapter = DiscordAdapter(deps.for_adapters)
+        await adapter.start()
+        try:
+            await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
+            await discord_api.wait_until(lambda: adapter.client.get_guild(fd.GUILD_ID))
+            await discord_api.dispatch("GUILD_DELETE", {"id": str(fd.GUILD_ID)})
+            await discord_api.wait_until(lambda: adapter.client.get_guild(fd.GUILD_ID) is None)
+            for _ in range(100):
+                if len(await store.subscriptions()) == 1:
+                    break
+                await asyncio.sleep(0.05)
+            assert [s.channel_key for s in await store.subscriptions()] == ["discord:777:1"]
+        finally:
+            await adapter.close()
