@@ -246,6 +246,12 @@ def _check_config(path: Path | None) -> int:
     print(f"  cache: {config.cache.backend}")
     print(f"  slack: {'on, ' + config.slack.mode if config.slack.enabled else 'off'}")
     print(f"  discord: {'on' if config.discord.enabled else 'off'}")
+    if config.feeds.subscriptions:
+        from bot.feeds import configured_subscriptions
+
+        configured_subscriptions(config)  # a malformed channel or URL is a ConfigError here too
+    print(f"  feeds: {'on' if config.feeds.enabled else 'off'}, "
+          f"{len(config.feeds.subscriptions)} configured")  # fmt: skip
     return EXIT_OK
 
 

@@ -51,7 +51,7 @@ class Feeds:
         self.clock = clock
         chat.features.append(self.commands)
         chat.on_left(self.forget)
-        self._configured = _configured(config)
+        self._configured = configured_subscriptions(config)
 
     async def start(self, outbox_for: OutboxFor, *, spread: float | None = None) -> None:
         """Add the operator's feeds from config, then poll every live feed."""
@@ -73,7 +73,7 @@ class Feeds:
         await self.store.close()
 
 
-def _configured(config: Config) -> list[tuple[str, str]]:
+def configured_subscriptions(config: Config) -> list[tuple[str, str]]:
     """The [[feeds.subscriptions]] as (channel key, normalised URL); ConfigError if malformed."""
     out = []
     for i, entry in enumerate(config.feeds.subscriptions):

@@ -106,3 +106,17 @@ async def test_check_of_a_page_without_a_feed_is_a_clear_error(
     )
     assert code == 1
     assert "doesn't link to a feed" in err
+
+
+def test_check_config_validates_configured_feeds(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(
+        '[[feeds.subscriptions]]\nchannel = "slack:T1:C1"\nurl = "https://e.example/f"\n'
+    )
+    bad.write_text('[[feeds.subscriptions]]\nchannel = "C1"\nurl = "https://e.example/f"\n')
+    assert main(["check-config", str(good)]) == 0
+    assert "feeds: on, 1 configured" in capsys.readouterr().out
+    assert main(["check-config", str(bad)]) == 1
+    assert "feeds.subscriptions[0].channel must look like" in capsys.readouterr().err

@@ -234,13 +234,13 @@ async def test_an_item_whose_link_is_blocked_is_logged_and_skipped(
 def test_a_malformed_configured_subscription_is_a_config_error(server: FeedServer) -> None:
     from bot.config import FeedSubscriptionConfig
     from bot.errors import ConfigError
-    from bot.feeds import _configured
+    from bot.feeds import configured_subscriptions
     from tests.bot.feeds.harness import feed_config
 
     config = feed_config(server)
     bad = FeedSubscriptionConfig(channel="C0456", url="https://example.com/feed")
     with pytest.raises(ConfigError, match=r"feeds.subscriptions\[0\].channel must look like"):
-        _configured(
+        configured_subscriptions(
             dataclasses.replace(
                 config, feeds=dataclasses.replace(config.feeds, subscriptions=(bad,))
             )
