@@ -107,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = _subcommand(sub, "run", "start the configured chat platforms")
     r.add_argument("--config", type=Path, help="config TOML file")
 
+    f = _subcommand(sub, "feed", "feed check URL: what the bot would post from a feed (dry run)")
+    f.add_argument("action", choices=["check"], help="check: show the feed and its latest items")
+    f.add_argument("url", help="the feed's URL, or a page that links to its feed")
+    f.add_argument("--config", type=Path, help="config TOML file")
+    f.add_argument("--channel", help='check against what a channel has seen, e.g. "slack:T1:C1"')
+
     d = _subcommand(sub, "discord-sync", "register the Discord slash and context commands")
     d.add_argument("--config", type=Path, help="config TOML file")
     d.add_argument("--guild", type=int, help="sync to one guild (instant) instead of globally")
@@ -220,6 +226,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         setup_logging(config.log, debug=args.debug)
         return asyncio.run(run(config))
+    if args.command == "feed":
+        from bot.cli_feed import feed_check
+
+        return asyncio.run(feed_check(args, config))
     if args.command == "discord-sync":
         from bot.adapters.discord import sync_commands
 
@@ -258,6 +268,12 @@ def _check_config(path: Path | None) -> int:
         print(f"  digests: on, kept {digest.retention_days} days, {schedules} schedule(s)")
     else:
         print("  digests: off")
+    if config.feeds.subscriptions:
+        from bot.feeds import configured_subscriptions
+
+        configured_subscriptions(config)  # a malformed channel or URL is a ConfigError here too
+    print(f"  feeds: {'on' if config.feeds.enabled else 'off'}, "
+          f"{len(config.feeds.subscriptions)} configured")  # fmt: skip
     return EXIT_OK
 
 

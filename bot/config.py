@@ -169,6 +169,37 @@ class DigestConfig:
 
 
 @dataclass(frozen=True)
+class FeedSubscriptionConfig:
+    """A feed an operator has a channel follow: `channel = "slack:T1:C1"`, `url = "https://…"`."""
+
+    channel: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    """RSS/Atom feeds followed in channels (`/feed`), polled politely (see README)."""
+
+    enabled: bool = True
+    #: Seconds between polls of one feed, jittered by `poll_jitter` (a fraction) either way.
+    poll_interval: float = field(default=900.0, metadata=_range(10, 86_400))
+    poll_jitter: float = field(default=0.1, metadata=_range(0, 0.5))
+    #: Longest wait after repeated failures (the backoff doubles up to this).
+    max_backoff: float = field(default=6 * 3600.0, metadata=_range(60, 7 * 86_400))
+    #: A feed failing for this long (seconds) is paused and its channels told once.
+    pause_after: float = field(default=86_400.0, metadata=_range(60, 30 * 86_400))
+    #: A new subscription posts only this many of the feed's latest items.
+    initial_items: int = field(default=3, metadata=_range(0, 20))
+    #: Feed posts per channel per hour; items over it wait for the next hour.
+    posts_per_hour: int = field(default=10, metadata=_range(1, 1_000))
+    max_feeds_per_channel: int = field(default=20, metadata=_range(1, 1_000))
+    #: Slack user ids allowed to use /feed add and remove; empty = everyone in the channel.
+    #: (Discord: members with Manage Channels, set on the command itself.)
+    slack_subscribers: tuple[str, ...] = ()
+    subscriptions: tuple[FeedSubscriptionConfig, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     summarizer: SummarizerConfig = SummarizerConfig()
     fetch: FetchConfig = FetchConfig()
@@ -180,6 +211,7 @@ class Config:
     log: LogConfig = LogConfig()
     ops: OpsConfig = OpsConfig()
     digest: DigestConfig = DigestConfig()
+    feeds: FeedsConfig = FeedsConfig()
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

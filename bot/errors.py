@@ -55,3 +55,9 @@ class RateLimited(BotError):
     def __init__(self, message: str, retry_after: float = 0.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ChannelUnavailable(BotError):
+    """The bot can no longer post in a channel (removed, not a member, no permission)."""
+
+    kind = "channel_unavailable"

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from bot.addresses import AddressPolicy, parse_ip_host, parse_resolved
 from bot.bodytext import PDF_MAX_PAGES, SNIFF_BYTES, decode_body, pdf_text
@@ -27,6 +27,8 @@ from bot.errors import BlockedURLError, BotError, ConfigError, FetchError, Usage
 from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     # aiohttp (and bot.netguard, built on it) is imported on first use: commands that never
     # fetch, like `newsbot summarize FILE`, should not pay ~0.1 s for it.
     import aiohttp
@@ -34,7 +36,10 @@ if TYPE_CHECKING:
     from aiohttp.connector import Connection
     from yarl import URL
 
+    from bot.feedfetch import FeedResponse
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 Kind = Literal["html", "text", "pdf"]
 #: Runs a blocking, picklable call off the event loop (the service's `WorkPool.run`).
@@ -254,7 +259,43 @@ class Fetcher:
             peer=raw.peer,
         )
 
-    async def _follow(self, url: URL) -> _RawResponse:
+    async def fetch_feed(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FeedResponse:
+        """Fetch a feed (RSS, Atom, JSON Feed, or an HTML page to discover one in) as bytes.
+
+        Same address rules, redirect checks, timeouts and size cap as `fetch`; sends the
+        conditional headers given, and a 304 comes back as a response with no body.
+        """
+        import aiohttp
+
+        from bot.feedfetch import feed_request_headers, finish_feed
+
+        target = _parse(url)
+        await self.start()
+        headers = feed_request_headers(etag, last_modified)
+        try:
+            async with asyncio.timeout(self.config.timeout_total):
+                return await self._follow(
+                    target, headers, functools.partial(finish_feed, self._read_capped)
+                )
+        except BotError:
+            raise
+        except TimeoutError as exc:
+            raise self._timeout_error(exc) from exc
+        except aiohttp.ClientError as exc:
+            raise _client_error(exc) from exc
+        except OSError as exc:
+            raise FetchError("I couldn't fetch that feed because of a network error.") from exc
+
+    async def _follow(
+        self,
+        url: URL,
+        headers: dict[str, str] | None = None,
+        finish: Callable[[aiohttp.ClientResponse], Awaitable[_T]] | None = None,
+    ) -> _RawResponse | _T:
+        """Request `url`, re-vetting every redirect hop; `finish` reads the last response
+        (default: an article's status and content-type rules)."""
         from yarl import URL
 
         assert self._session is not None
@@ -265,7 +306,7 @@ class Fetcher:
                 if hop == 0:
                     raise
                 raise FetchError(BAD_REDIRECT) from None
-            async with self._session.get(target, allow_redirects=False) as resp:
+            async with self._session.get(target, allow_redirects=False, headers=headers) as resp:
                 location = resp.headers.get("Location")
                 if resp.status in _REDIRECT_STATUSES and location:
                     try:
@@ -273,6 +314,8 @@ class Fetcher:
                     except ValueError:
                         raise FetchError(BAD_REDIRECT) from None
                     continue
+                if finish is not None:
+                    return await finish(resp)
                 _check_status(resp.status)
                 return await self._read(resp)
         raise FetchError(
@@ -310,6 +353,22 @@ class Fetcher:
         ctype = resp.content_type.lower()
         if declared and ctype not in _KINDS:
             raise FetchError(_wrong_type(ctype))
+        body = await self._read_capped(resp)
+        kind = _KINDS[ctype] if declared else _sniff_kind(bytes(body[:SNIFF_BYTES]))
+        if kind is None:
+            raise FetchError("This link is a file of an unknown type, not an article.")
+        return _RawResponse(
+            url=resp.url,
+            status=resp.status,
+            content_type=ctype if declared else _KIND_TYPES[kind],
+            declared_charset=resp.charset,
+            body=bytes(body),
+            kind=kind,
+            peer=getattr(resp, "peer", None),
+        )
+
+    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytearray:
+        """The body, refused past `max_bytes` of decoded data."""
         limit = self.config.max_bytes
         if resp.content_length is not None and resp.content_length > limit:
             raise _too_large(limit)
@@ -324,18 +383,7 @@ class Fetcher:
         except BaseException:
             resp.close()  # drop the connection rather than drain an oversized or broken body
             raise
-        kind = _KINDS[ctype] if declared else _sniff_kind(bytes(body[:SNIFF_BYTES]))
-        if kind is None:
-            raise FetchError("This link is a file of an unknown type, not an article.")
-        return _RawResponse(
-            url=resp.url,
-            status=resp.status,
-            content_type=ctype if declared else _KIND_TYPES[kind],
-            declared_charset=resp.charset,
-            body=bytes(body),
-            kind=kind,
-            peer=getattr(resp, "peer", None),
-        )
+        return body
 
     def _timeout_error(self, exc: TimeoutError) -> FetchError:
         import aiohttp

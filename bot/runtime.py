@@ -10,15 +10,15 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.adapters.base import Adapter, AdapterDeps
 from bot.cache import open_cache
-from bot.chat import ChatWorkflow
+from bot.chat import ChatWorkflow, Outbox
 from bot.chat.policy import ChatPolicy
 from bot.config import Config, LogConfig
 from bot.digests.setup import Digests, open_digests
-from bot.errors import ConfigError
+from bot.errors import ChannelUnavailable, ConfigError
 from bot.fetch import Fetcher
 from bot.logs import setup_logging
 from bot.observability import METRICS, ReadinessChecks, serve_health
@@ -33,6 +33,9 @@ from summarizer import (
     Summarizer,
     load_summarizer,
 )
+
+if TYPE_CHECKING:
+    from bot.feeds import Feeds
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,8 @@ class Deps:
     chat: ChatWorkflow
     readiness: ReadinessChecks = field(default_factory=ReadinessChecks)
     digests: Digests | None = None
+    #: Followed RSS/Atom feeds (None when `feeds.enabled` is false); started by `run`.
+    feeds: Feeds | None = None
 
     @property
     def for_adapters(self) -> AdapterDeps:
@@ -124,7 +129,13 @@ async def open_deps(
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
         chat = ChatWorkflow(service, policy, state)
         digests = await stack.enter_async_context(open_digests(config, state, chat))
-        yield Deps(config, service, state, chat, digests=digests)
+        feeds = None
+        if config.feeds.enabled:
+            from bot.feeds import Feeds
+
+            feeds = Feeds(config, state, service.fetcher, chat)
+            stack.push_async_callback(feeds.close)
+        yield Deps(config, service, state, chat, digests=digests, feeds=feeds)
 
 
 def build_adapters(deps: AdapterDeps) -> list[Adapter]:
@@ -176,6 +187,8 @@ async def run(
                 await adapter.start()
                 checks.mark(type(adapter).__name__, True)
                 started.append(adapter)
+            if deps.feeds is not None:
+                await deps.feeds.start(outbox_router(started))
             log.info("newsbot running: %s", ", ".join(type(a).__name__ for a in started))
             await _start_digest_schedules(deps, started, stop, stack)
             ended = await _until_stop_or_adapter_ends(stop, started)
@@ -185,6 +198,8 @@ async def run(
             log.info("shutting down")
             checks.mark("accepting", False)  # /readyz turns 503 first, so a proxy drains us
         finally:
+            if deps.feeds is not None:
+                await deps.feeds.poller.close()  # no new feed posts while adapters close
             for adapter in reversed(started):
                 try:
                     await adapter.close()
@@ -209,16 +224,15 @@ async def _start_digest_schedules(
     stack.push_async_callback(stop_scheduler)
 
 
-def outbox_router(adapters: list[Any]) -> Callable[[str], Any]:
-    """channel key → an outbox posting there, from the adapter of its platform (or None)."""
+def outbox_router(adapters: list[Adapter]) -> Callable[[str], Outbox]:
+    """`outbox_for(channel_key)` across platforms: "slack:T1:C1" goes to the Slack adapter."""
+    by_platform = {getattr(a, "platform", ""): a for a in adapters}
 
-    def outbox_for(channel_key: str) -> Any:
-        for adapter in adapters:
-            make = getattr(adapter, "outbox_for", None)
-            outbox = make(channel_key) if make is not None else None
-            if outbox is not None:
-                return outbox
-        return None
+    def outbox_for(channel_key: str) -> Outbox:
+        adapter = by_platform.get(channel_key.split(":", 1)[0])
+        if adapter is None:
+            raise ChannelUnavailable(f"{channel_key.split(':', 1)[0]} is not connected")
+        return adapter.outbox_for(channel_key)
 
     return outbox_for
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.chat import ChatWorkflow
+from bot.chat import ChatWorkflow, Outbox
 from bot.config import Config
 from bot.observability import ReadinessChecks
 
@@ -22,6 +22,16 @@ class AdapterDeps:
 
 
 class Adapter(Protocol):
+    #: The `ChatEvent.platform` it serves ("slack", "discord", "memory").
+    platform: str
+
     async def start(self) -> None: ...
 
     async def close(self) -> None: ...
+
+    def outbox_for(self, channel_key: str) -> Outbox:
+        """Where to post in a channel with no request behind it (feeds, digests): top level.
+
+        Posting raises `bot.errors.ChannelUnavailable` when the bot can no longer post there.
+        """
+        ...

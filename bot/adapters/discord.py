@@ -18,6 +18,7 @@ import yarl
 
 from bot.adapters.background import BackgroundTasks
 from bot.adapters.base import AdapterDeps
+from bot.adapters.discord_channel import DiscordChannelOutbox
 from bot.adapters.discord_client import (
     DiscordWebSocket,
     NewsbotClient,
@@ -46,6 +47,8 @@ _MENTION_RE = re.compile(r"<@!?(\d+)>")
 
 class DiscordAdapter:
     """One Discord connection (or one set of shards) per process."""
+
+    platform = "discord"
 
     def __init__(self, deps: AdapterDeps, *, shutdown_grace: float = 10.0) -> None:
         self.deps = deps
@@ -173,16 +176,6 @@ class DiscordAdapter:
         )  # fmt: skip
         self._spawn(self.chat.handle(event, InteractionOutbox(interaction, options.private)))
 
-    def outbox_for(self, channel_key: str) -> Any:
-        """Posts in a channel with no request behind it (a scheduled digest)."""
-        from bot.adapters.discord_digest import ChannelOutbox
-
-        platform, _, rest = channel_key.partition(":")
-        channel = rest.partition(":")[2]
-        if platform != "discord" or not channel.isdigit():
-            return None
-        return ChannelOutbox(self.client.get_partial_messageable(int(channel)))
-
     async def on_vote(self, interaction: discord.Interaction, vote: Vote) -> None:
         """A 👍/👎 click, also on summaries posted before a restart (the view is persistent)."""
         message = interaction.message
@@ -193,6 +186,14 @@ class DiscordAdapter:
             summary_id=summary_id or "",
         )  # fmt: skip
         await self.chat.handle(event, VoteOutbox(interaction))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked from (or the bot left) a server: what the bot keeps for it goes."""
+        await self.chat.left("discord", str(guild.id))
+
+    def outbox_for(self, channel_key: str) -> DiscordChannelOutbox:
+        """New messages in "discord:<guild>:<channel>" (a feed's story, a scheduled digest)."""
+        return DiscordChannelOutbox(self.client, int(channel_key.split(":", 2)[2]))
 
     def _event(
         self, guild: Any, channel: Any, user: Any, text: str, trigger: Trigger, **fields: Any

@@ -61,6 +61,8 @@ class EventSink(Protocol):
 
     def on_message(self, message: discord.Message) -> None: ...
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None: ...
+
 
 class _Hooks:
     """Routes discord.py's start-up hook and message event to the adapter."""
@@ -74,6 +76,9 @@ class _Hooks:
 
     async def on_message(self, message: discord.Message) -> None:
         self.adapter.on_message(message)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.adapter.on_guild_remove(guild)
 
 
 class NewsbotClient(_Hooks, discord.Client):

@@ -78,11 +78,44 @@ def build_tree(client: discord.Client, adapter: RequestSink | None = None) -> An
     tree.add_command(summarize)
     tree.add_command(digest)
     tree.add_command(app_commands.ContextMenu(name="Summarize", callback=summarize_message))
+    tree.add_command(feed_group(adapter))
     return tree
 
 
+Text = app_commands.Range[str, 1, 2000]
+
+
+def feed_group(adapter: RequestSink | None) -> Any:
+    """`/feed add|list|remove`, for members with Manage Channels unless a server changes it."""
+    group = app_commands.Group(
+        name="feed", description="Follow RSS/Atom feeds in this channel", guild_only=True,
+        default_permissions=discord.Permissions(manage_channels=True),
+    )  # fmt: skip
+
+    async def ask(interaction: discord.Interaction, text: str) -> None:
+        assert adapter is not None
+        options = RequestOptions(private=True)
+        await adapter.on_request(interaction, text, Trigger.COMMAND, options, command="feed")
+
+    @group.command(name="add", description="Follow a feed (or the feed a site links to) here")
+    @app_commands.describe(url="The feed's address, or a page that links to its feed")
+    async def add(interaction: discord.Interaction, url: Text) -> None:
+        await ask(interaction, f"add {url}")
+
+    @group.command(name="list", description="The feeds this channel follows")
+    async def list_(interaction: discord.Interaction) -> None:
+        await ask(interaction, "list")
+
+    @group.command(name="remove", description="Stop following a feed here")
+    @app_commands.describe(feed="The feed's address, or its number in /feed list")
+    async def remove(interaction: discord.Interaction, feed: Text) -> None:
+        await ask(interaction, f"remove {feed}")
+
+    return group
+
+
 async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
-    """Register /summarize and "Summarize" with Discord (`newsbot discord-sync`)."""
+    """Register /summarize, "Summarize" and /feed with Discord (`newsbot discord-sync`)."""
     token = secret("DISCORD_TOKEN", required_for="newsbot discord-sync")
     client = discord.Client(intents=discord.Intents.default())  # REST only: no gateway
     tree = build_tree(client)

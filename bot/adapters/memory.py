@@ -22,8 +22,7 @@ from bot.chat import (
     VoteCounted,
 )
 from bot.chat.events import Vote
-from bot.chat.outcomes import DigestPost
-from bot.digests.model import ChannelUnavailable
+from bot.errors import ChannelUnavailable
 
 MENTION = "@newsbot"
 
@@ -61,8 +60,8 @@ class MemoryOutbox:
 
     async def send(self, outcome: Outcome) -> str | None:
         event, private = self.event, _private(outcome)
-        if event.channel in self.platform.gone and isinstance(outcome, DigestPost):
-            raise ChannelUnavailable(f"not_in_channel {event.channel}")
+        if event.channel in self.platform.gone:
+            raise ChannelUnavailable(f"not_in_channel: {event.channel}")
         message_id = ""
         if not private and not isinstance(outcome, Silent):
             message_id = self.platform.new_message(
@@ -87,7 +86,7 @@ class MemoryAdapter:
     platform: str = "memory"
     transcript: list[Delivered] = field(default_factory=list)
     messages: dict[str, _Message] = field(default_factory=dict)
-    #: Channels the bot was removed from: scheduled posts there fail.
+    #: Channels the bot was removed from: posting there raises `ChannelUnavailable`.
     gone: set[str] = field(default_factory=set)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -156,13 +155,11 @@ class MemoryAdapter:
         )  # fmt: skip
         return await self._run(event)
 
-    def outbox_for(self, channel_key: str) -> MemoryOutbox | None:
-        """Where the bot posts on its own (a scheduled digest), if the channel is here."""
-        platform, _, rest = channel_key.partition(":")
-        workspace, _, channel = rest.partition(":")
-        if platform != self.platform or workspace != self.workspace:
-            return None
-        return MemoryOutbox(self, self._event(channel, "", "", Trigger.COMMAND))
+    def outbox_for(self, channel_key: str) -> MemoryOutbox:
+        """Top-level posts in a channel ("memory:W1:C1") with no request behind them."""
+        _platform, workspace, channel = channel_key.split(":", 2)
+        event = ChatEvent(self.platform, workspace, channel, "", "", Trigger.AUTO)
+        return MemoryOutbox(self, event)
 
     # --- the platform's side ----------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.background import BackgroundTasks
 from bot.adapters.base import AdapterDeps
+from bot.adapters.slack_channel import SlackChannelOutbox
 from bot.adapters.slack_outbox import Reply, SlackIO, SlackOutbox, ack_payload
 from bot.adapters.slack_render import (
     COMMAND_HELP,
@@ -42,6 +43,8 @@ _NEW_MESSAGE_SUBTYPES = {None, "thread_broadcast", "file_share", "bot_message"}
 
 class SlackAdapter:
     """One Slack app (single workspace) in Socket Mode or HTTP mode."""
+
+    platform = "slack"
 
     def __init__(self, deps: AdapterDeps, *, shutdown_grace: float = 10.0) -> None:
         self.deps = deps
@@ -137,7 +140,8 @@ class SlackAdapter:
         app.event("app_mention")(self._on_mention)
         app.event("reaction_added")(self._on_reaction)
         app.command("/summarize")(self._on_command)
-        app.command("/digest")(self._on_digest)
+        app.command("/digest")(self._on_feature_command)
+        app.command("/feed")(self._on_feature_command)
         app.message_shortcut("summarize_message")(self._on_shortcut)
         app.action(VOTE_UP)(self._on_vote)
         app.action(VOTE_DOWN)(self._on_vote)
@@ -201,11 +205,13 @@ class SlackAdapter:
         outbox = self._outbox(chat, response_url=body.get("response_url"))
         self._spawn(self.chat.carry_out(conversation, outbox))
 
-    async def _on_digest(self, ack: Any, body: dict) -> None:
-        """`/digest [today|week|Nd] [private]`: the workflow's digest feature answers."""
+    async def _on_feature_command(self, ack: Any, body: dict) -> None:
+        """`/digest …`, `/feed …`: the workflow's feature for that command answers; its slow
+        work runs after the ack."""
+        text = plain_text(body.get("text") or "")
         chat = ChatEvent(
             "slack", body.get("team_id", ""), body.get("channel_id", ""), body.get("user_id", ""),
-            body.get("text") or "", Trigger.COMMAND, command="digest",
+            text, Trigger.COMMAND, plain=text, command=(body.get("command") or "").lstrip("/"),
         )  # fmt: skip
         conversation = await self.chat.receive(chat)
         await ack(**ack_payload(conversation.reply_now))
@@ -213,13 +219,9 @@ class SlackAdapter:
             outbox = self._outbox(chat, response_url=body.get("response_url"))
             self._spawn(self.chat.carry_out(conversation, outbox))
 
-    def outbox_for(self, channel_key: str) -> SlackOutbox | None:
-        """Posts in a channel with no request behind it (a scheduled digest)."""
-        platform, _, rest = channel_key.partition(":")
-        channel = rest.partition(":")[2]
-        if platform != "slack" or not channel:
-            return None
-        return SlackOutbox(self.io, Reply(channel, None, ""))
+    def outbox_for(self, channel_key: str) -> SlackChannelOutbox:
+        """Top-level posts in "slack:T…:C…" (feeds): no thread, no requester."""
+        return SlackChannelOutbox(self.client, channel_key.split(":", 2)[2])
 
     async def _on_shortcut(self, ack: Any, body: dict) -> None:
         await ack()

@@ -86,6 +86,10 @@ class ChatPolicy:
         await self._check_rate(event)
         return Plan(links=tuple(fresh), text=text, already_posted=tuple(already))
 
+    async def posted_here(self, channel_key: str, url: str) -> str | None:
+        """The permalink of this link's summary in that channel, if it is still remembered."""
+        return await self.state.find_post(channel_key, _url_key(url))
+
     async def remember_post(self, event: ChatEvent, url: str, permalink: str) -> None:
         await self.state.remember_post(event.channel_key, _url_key(url), permalink, self.post_ttl)
 

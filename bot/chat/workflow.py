@@ -82,6 +82,8 @@ class Feature(Protocol):
 
 #: Told about every public summary post: (the request, what was posted, its permalink).
 PostListener = Callable[[ChatEvent, SummaryPost, str], Awaitable[None]]
+#: Told when the bot was removed: (platform, workspace, channel; "" = the whole workspace).
+LeftListener = Callable[[str, str, str], Awaitable[None]]
 
 
 class ChatWorkflow:
@@ -99,10 +101,24 @@ class ChatWorkflow:
         self.state = state
         self.features: list[Feature] = list(features)
         self._post_listeners: list[PostListener] = []
+        self._left_listeners: list[LeftListener] = []
 
     def on_posted(self, listener: PostListener) -> None:
         """Call `listener` after each public summary post (digests record them, say)."""
         self._post_listeners.append(listener)
+
+    def on_left(self, listener: LeftListener) -> None:
+        """Call `listener` when the bot is removed from a channel or workspace (feeds forget it)."""
+        self._left_listeners.append(listener)
+
+    async def left(self, platform: str, workspace: str, channel: str = "") -> None:
+        """The bot was removed from `channel` (or from the whole workspace/guild when "")."""
+        log.info("removed from %s:%s:%s", platform, workspace, channel or "*")
+        for listener in self._left_listeners:
+            try:
+                await listener(platform, workspace, channel)
+            except Exception:  # noqa: BLE001 - one feature's failure must not stop the others
+                log.exception("left listener failed for %s:%s", platform, workspace)
 
     async def handle(self, event: ChatEvent, outbox: Outbox) -> None:
         """The whole conversation: decide, answer or do the work, every outcome to `outbox`."""
@@ -154,6 +170,16 @@ class ChatWorkflow:
             await self._summarize(event, outbox, url=url)
         if plan.text:
             await self._summarize(event, outbox, text=plan.text)
+
+    async def publish(self, event: ChatEvent, outbox: Outbox, post: SummaryPost) -> str | None:
+        """Post a summary nobody asked for just now (a feed's new story) as any other post:
+        remembered for "already summarized here" and told to the post listeners."""
+        permalink = await self._send(outbox, post, event)
+        if permalink and not post.private:
+            if post.url:
+                await self.policy.remember_post(event, post.url, permalink)
+            await self._tell_listeners(event, post, permalink)
+        return permalink
 
     # --- steps ------------------------------------------------------------------------------
 

@@ -68,5 +68,3 @@ class Digest:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-class ChannelUnavailable(Exception):
-    """The bot can no longer post in this channel (removed, archived, no permission)."""

@@ -19,7 +19,7 @@ from bot.chat import Outbox
 from bot.chat.outcomes import DigestPost
 from bot.digests.calendar import Calendar
 from bot.digests.feature import DigestFeature
-from bot.digests.model import ChannelUnavailable
+from bot.errors import ChannelUnavailable
 from bot.state import StateStore
 from bot.stores import Clock
 
@@ -30,7 +30,7 @@ LEASE_SECONDS = 300.0
 #: The scheduler wakes at least this often (clock jumps, a lease that expired elsewhere).
 MAX_SLEEP = 60.0
 
-OutboxFor = Callable[[str], Outbox | None]
+OutboxFor = Callable[[str], Outbox]  # raises ChannelUnavailable where no platform posts
 
 
 class DigestScheduler:
@@ -93,10 +93,11 @@ class DigestScheduler:
             return None
         if not await self.state.claim(f"digest:lease:{key}", self.lease_seconds):
             return None  # another replica is posting it (or did, and is marking it)
-        outbox = self.outbox_for(calendar.channel)
-        if outbox is None:
-            log.warning("no enabled platform posts to %s; its digest schedule is paused",
-                        calendar.channel)  # fmt: skip
+        try:
+            outbox = self.outbox_for(calendar.channel)
+        except ChannelUnavailable as exc:
+            log.warning("no enabled platform posts to %s (%s); its digest schedule is paused",
+                        calendar.channel, exc)  # fmt: skip
             self.paused.add(calendar.channel)
             return None
         digest = await self.feature.digest_for(

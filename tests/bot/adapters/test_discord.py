@@ -421,18 +421,20 @@ async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages
     config = make_config(pages, discord_api)
     assert await sync_commands(config) == 0
     (put,) = discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/commands")
-    assert [(c["name"], c["type"]) for c in put.body] == [
-        ("summarize", 1), ("digest", 1), ("Summarize", 3)
-    ]
-    digest = {o["name"]: o for o in put.body[1]["options"]}
+    commands = {(c["name"], c["type"]): c for c in put.body}
+    assert sorted(commands) == [("Summarize", 3), ("digest", 1), ("feed", 1), ("summarize", 1)]
+    digest = {o["name"]: o for o in commands[("digest", 1)]["options"]}
     assert not digest["period"]["required"] and digest["private"]["type"] == 5
-    options = {o["name"]: o for o in put.body[0]["options"]}
+    feed = commands[("feed", 1)]
+    assert [o["name"] for o in feed["options"]] == ["add", "list", "remove"]
+    assert int(feed["default_member_permissions"]) == 16  # Manage Channels
+    options = {o["name"]: o for o in commands[("summarize", 1)]["options"]}
     assert options["url_or_text"]["required"] and not options["private"]["required"]
     assert (options["bullets"]["min_value"], options["bullets"]["max_value"]) == (1, 10)
 
     assert await sync_commands(config, guild_id=fd.GUILD_ID) == 0
     assert discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/guilds/{fd.GUILD_ID}/commands")
-    assert "synced 3 commands" in capsys.readouterr().out
+    assert f"synced {len(commands)} commands" in capsys.readouterr().out
     assert not discord_api.identify  # a sync never opens the gateway
 
 

@@ -521,7 +521,7 @@ def test_manifest_matches_what_the_adapter_listens_for():
 
     manifest = yaml.safe_load((Path(__file__).parents[3] / "deploy/slack-manifest.yml").read_text())
     features, settings = manifest["features"], manifest["settings"]
-    assert [c["command"] for c in features["slash_commands"]] == ["/summarize", "/digest"]
+    assert [c["command"] for c in features["slash_commands"]] == ["/summarize", "/digest", "/feed"]
     assert features["shortcuts"][0]["callback_id"] == "summarize_message"
     assert {"app_mention", "message.channels", "reaction_added"} <= set(
         settings["event_subscriptions"]["bot_events"]

@@ -8,7 +8,9 @@ import asyncio
 import pytest
 
 from bot.chat.outcomes import DigestPost
-from bot.digests.model import ChannelUnavailable, Digest
+from bot.digests.feature import DigestFeature
+from bot.digests.model import Digest
+from bot.errors import ChannelUnavailable
 from tests import fake_discord as fd
 from tests.bot.adapters.test_discord import (  # noqa: F401 - fixtures
     CALLBACK,
@@ -31,7 +33,7 @@ def digest_command(interaction_id: int, **options) -> dict:
 
 async def recorded(adapter, within: float = 10.0) -> None:
     """Wait until the summary post is in the digest store (recording follows the post)."""
-    (feature,) = adapter.chat.features
+    (feature,) = [f for f in adapter.chat.features if isinstance(f, DigestFeature)]
     key = f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}"
     for _ in range(int(within / 0.05)):
         if await feature.store.entries(key, 0, 1e12):

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from bot.chat.outcomes import DigestPost
-from bot.digests.model import ChannelUnavailable, Digest
+from bot.digests.model import Digest
+from bot.errors import ChannelUnavailable
 from tests.bot.adapters.test_slack import (  # noqa: F401 - fixtures
     AUTO,
     fake,
@@ -68,8 +69,11 @@ async def test_a_scheduled_post_in_a_channel_the_bot_left_raises_channel_unavail
     make_bot, fake
 ):
     bot = await make_bot()
-    outbox = bot.adapter.outbox_for(f"slack:{TEAM}:{AUTO}")
-    assert bot.adapter.outbox_for(f"discord:1:{AUTO}") is None
+    from bot.runtime import outbox_router
+
+    outbox = outbox_router([bot.adapter])(f"slack:{TEAM}:{AUTO}")
+    with pytest.raises(ChannelUnavailable):  # no Discord adapter is running
+        outbox_router([bot.adapter])(f"discord:1:{AUTO}")
     fake.fail("chat.postMessage", 200, body={"ok": False, "error": "not_in_channel"})
     digest = Digest(f"slack:{TEAM}:{AUTO}", "the last day", 0, 1, links=0)
     with pytest.raises(ChannelUnavailable):
