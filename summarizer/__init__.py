@@ -15,6 +15,11 @@ from summarizer.base import (
 from summarizer.config import SummarizerConfig
 
 __all__ = [
+    "DOESNT_SAY",
+    "Answer",
+    "AnswerFinder",
+    "Quote",
+    "load_encoder",
     "Bullet",
     "BusyError",
     "InputError",
@@ -64,3 +69,23 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
             f"the {config.backend!r} backend is not available in this install ({exc.name})"
         ) from exc
     return getattr(module, cls_name)(config)
+
+
+def load_encoder(config: SummarizerConfig | None = None):
+    """The default sentence encoder (`.encode(list[str]) -> np.ndarray` of unit vectors): the
+    static vectors the extractive backend uses, so questions need no model of their own."""
+    from summarizer.extractive import sentence_encoder
+
+    return sentence_encoder(config or SummarizerConfig())
+
+
+_ANSWERING = ("DOESNT_SAY", "Answer", "AnswerFinder", "Quote")
+
+
+def __getattr__(name: str):
+    """Question answering loads on first use: summaries alone never pay for BM25."""
+    if name in _ANSWERING:
+        from summarizer import answering
+
+        return getattr(answering, name)
+    raise AttributeError(f"module 'summarizer' has no attribute {name!r}")
