@@ -106,7 +106,25 @@ async def open_deps(
             open_service(config, summarizer, fetcher, state)
         )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
-        yield Deps(config, service, state, ChatWorkflow(service, policy, state))
+        chat = ChatWorkflow(service, policy, state)
+        if config.questions.enabled:
+            _add_questions(chat, config, service, policy, state)
+        yield Deps(config, service, state, chat)
+
+
+def _add_questions(
+    chat: ChatWorkflow,
+    config: Config,
+    service: SummaryService,
+    policy: ChatPolicy,
+    state: StateStore,
+) -> None:
+    """Follow-up questions: a feature of the workflow that hears of every summary posted."""
+    from bot.questions import QuestionFeature
+
+    questions = QuestionFeature(config, service, policy, state)
+    chat.features.append(questions)
+    chat.on_posted(questions.on_posted)
 
 
 def build_adapters(deps: AdapterDeps) -> list[Adapter]:
