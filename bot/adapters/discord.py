@@ -144,10 +144,11 @@ class DiscordAdapter:
             trigger, text = Trigger.MENTION, _MENTION_RE.sub(" ", message.content)
         else:
             trigger, text = Trigger.AUTO, message.content
+        replied_to = message.reference.message_id if message.reference else None
         event = self._event(
             message.guild, message.channel, message.author, text, trigger,
             is_bot=message.author.bot, message_id=str(message.id),
-            event_id=f"message:{message.id}",
+            event_id=f"message:{message.id}", thread=str(replied_to or ""),
         )  # fmt: skip
         self._spawn(self.chat.handle(event, MessageOutbox(message)))
 
@@ -158,6 +159,7 @@ class DiscordAdapter:
         trigger: Trigger,
         options: RequestOptions,
         message_id: str = "",
+        command: str = "",
     ) -> None:
         """Defer within Discord's 3 s, then let the workflow answer in a tracked task."""
         try:
@@ -168,6 +170,7 @@ class DiscordAdapter:
         event = self._event(
             interaction.guild, interaction.channel, interaction.user, text, trigger,
             options=options, message_id=message_id, event_id=f"interaction:{interaction.id}",
+            command=command,
         )  # fmt: skip
         self._spawn(self.chat.handle(event, InteractionOutbox(interaction, options.private)))
 

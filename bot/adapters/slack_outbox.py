@@ -24,9 +24,11 @@ from bot.adapters.slack_render import (
     render_notice,
     render_summary,
 )
+from bot.adapters.slack_render_answer import render_answer
 from bot.chat import (
     Accepted,
     AlreadySummarized,
+    AnswerPost,
     Failure,
     Notice,
     Outcome,
@@ -158,6 +160,8 @@ class SlackOutbox:
                 await io.tell_user(reply, render_notice(text))
             case Failure(text=text):
                 await io.post(reply, render_error(text))
+            case AnswerPost():
+                await io.post(reply, render_answer(outcome))
             case VoteCounted():
                 if reply.response_url:
                     await io.respond(reply.response_url, render_notice(THANKS), ephemeral=True)

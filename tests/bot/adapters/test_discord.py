@@ -421,14 +421,18 @@ async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages
     config = make_config(pages, discord_api)
     assert await sync_commands(config) == 0
     (put,) = discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/commands")
-    assert [(c["name"], c["type"]) for c in put.body] == [("summarize", 1), ("Summarize", 3)]
+    assert [(c["name"], c["type"]) for c in put.body] == [
+        ("summarize", 1), ("ask", 1), ("Summarize", 3),
+    ]  # fmt: skip
+    ask = {o["name"]: o for o in put.body[1]["options"]}
+    assert ask["question"]["required"] and ask["question"]["max_length"] == 4000
     options = {o["name"]: o for o in put.body[0]["options"]}
     assert options["url_or_text"]["required"] and not options["private"]["required"]
     assert (options["bullets"]["min_value"], options["bullets"]["max_value"]) == (1, 10)
 
     assert await sync_commands(config, guild_id=fd.GUILD_ID) == 0
     assert discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/guilds/{fd.GUILD_ID}/commands")
-    assert "synced 2 commands" in capsys.readouterr().out
+    assert "synced 3 commands" in capsys.readouterr().out
     assert not discord_api.identify  # a sync never opens the gateway
 
 
