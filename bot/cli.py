@@ -1,4 +1,4 @@
-"""`newsbot` command line: summarize a file, URL or stdin; batch JSONL; check a config.
+"""`newsbot` command line: summarize a file, URL or stdin; batch JSONL; ask; check a config.
 
 Exit codes: 0 ok, 1 failure with one clear line on stderr (a traceback only with --debug),
 2 usage error, 130 interrupted, 141 output closed early (`newsbot ... | head -1`).
@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = _subcommand(sub, "run", "start the configured chat platforms")
     r.add_argument("--config", type=Path, help="config TOML file")
+
+    from bot.cli_ask import add_parser as add_ask
+
+    add_ask(sub, _subcommand)
 
     d = _subcommand(sub, "discord-sync", "register the Discord slash and context commands")
     d.add_argument("--config", type=Path, help="config TOML file")
@@ -199,6 +203,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(_summarize(args, config))
     if args.command == "batch":
         return _batch(args, config)
+    if args.command == "ask":
+        from bot.cli_ask import run_ask
+
+        return asyncio.run(run_ask(args, _one_shot(config), _read_source))
     if args.command == "run":
         from bot.runtime import run
 
