@@ -121,8 +121,15 @@ def _add_questions(
 ) -> None:
     """Follow-up questions: a feature of the workflow that hears of every summary posted."""
     from bot.questions import QuestionFeature
+    from bot.questions.writing import ModelAnswerWriter
 
-    questions = QuestionFeature(config, service, policy, state)
+    writer = None
+    if config.summarizer.backend == "instruct":  # the model writes a short answer too
+        from summarizer import load_answer_composer
+
+        make = functools.partial(load_answer_composer, config.summarizer)
+        writer = ModelAnswerWriter(make, config.service.summarize_timeout)
+    questions = QuestionFeature(config, service, policy, state, writer=writer)
     chat.features.append(questions)
     chat.on_posted(questions.on_posted)
 

@@ -19,6 +19,8 @@ __all__ = [
     "Answer",
     "AnswerFinder",
     "Quote",
+    "AnswerComposer",
+    "load_answer_composer",
     "load_encoder",
     "Bullet",
     "BusyError",
@@ -80,6 +82,7 @@ def load_encoder(config: SummarizerConfig | None = None):
 
 
 _ANSWERING = ("DOESNT_SAY", "Answer", "AnswerFinder", "Quote")
+_WRITING = ("AnswerComposer", "load_answer_composer")
 
 
 def __getattr__(name: str):
@@ -88,4 +91,8 @@ def __getattr__(name: str):
         from summarizer import answering
 
         return getattr(answering, name)
+    if name in _WRITING:
+        from summarizer import answer_writing
+
+        return getattr(answer_writing, name)
     raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

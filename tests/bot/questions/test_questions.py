@@ -192,3 +192,34 @@ async def test_a_question_in_another_language_is_handled(chat, pages):
     answer = only(await platform.ask(summary, asked), AnswerPost).outcome
     assert answer.quotes == ()
     assert "another language" in answer.note
+
+
+def _with_writer(platform: MemoryAdapter, reply: str) -> None:
+    """The abstractive answer writer, with a model that always says `reply`."""
+    from bot.questions import QuestionFeature
+    from bot.questions.writing import ModelAnswerWriter
+    from summarizer import AnswerComposer
+    from summarizer.faithfulness import FaithfulnessGuard
+    from tests.fakes import BagOfWordsEncoder
+
+    (feature,) = [f for f in platform.deps.chat.features if isinstance(f, QuestionFeature)]
+    guard = FaithfulnessGuard(BagOfWordsEncoder(), threshold=0.3)
+    feature.writer = ModelAnswerWriter(lambda: AnswerComposer(lambda _m: reply, guard), 10)
+
+
+async def test_a_written_answer_the_guard_accepts_sits_above_the_quotes(chat, pages):
+    platform = await chat()
+    _with_writer(platform, "It would produce about 12 million litres of fresh water a day.")
+    summary = await summarized(platform, f"{pages.base}/story")
+    answer = only(await platform.ask(summary, WATER), AnswerPost).outcome
+    assert answer.written == "It would produce about 12 million litres of fresh water a day."
+    assert "12 million litres" in answer.quotes[0][0]
+
+
+async def test_when_the_guard_fires_the_quotes_stand_alone(chat, pages):
+    platform = await chat()
+    _with_writer(platform, "It would produce about 90 million litres, Mayor Quill said.")
+    summary = await summarized(platform, f"{pages.base}/story")
+    answer = only(await platform.ask(summary, WATER), AnswerPost).outcome
+    assert answer.written is None
+    assert "12 million litres" in answer.quotes[0][0]
