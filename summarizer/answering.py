@@ -30,17 +30,21 @@ THRESHOLD = 0.15
 #: Weight of lexical coverage against the encoder's cosine in a sentence's confidence.
 COVERAGE_WEIGHT = 0.7
 #: Weight of BM25 (relative to the article's best sentence) in the ranking only.
-BM25_WEIGHT = 0.0
+BM25_WEIGHT = 0.15
 #: Bonus in the ranking for a sentence holding the kind of answer the question asks for.
-TYPE_WEIGHT = 0.3
+TYPE_WEIGHT = 0.6
 #: A second or third quote must score at least this share of the best one.
-FOLLOW_SHARE = 0.6
+FOLLOW_SHARE = 0.5
 MAX_QUOTES = 3
 #: Articles are answered from their first this many characters (the stored text is bounded too).
 MAX_ARTICLE_CHARS = 60_000
 #: Prepared articles kept in memory, so a thread's second question skips splitting and encoding.
 INDEX_CACHE_SIZE = 64
 
+#: A question word this similar (encoder cosine) to an article word counts as a partial match.
+SOFT_MATCH = 0.6
+#: Words are compared by this many leading characters (after a suffix trim).
+STEM_CHARS = 6
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: Words that carry no content in a question (English; other languages rely on BM25's idf).
 _STOPWORDS = {
@@ -61,15 +65,28 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _ANSWER_TYPES = {
     "en": (
-        (re.compile(r"\b(how (many|much|old|long|fast|big)|what (share|percentage|proportion|"
-                    r"time|price|level|score|rank)|where .* ranked)\b", re.I),
-         re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
-                    r"hundred|thousand|million|billion|decade|dozen|half|third)\b", re.I)),
-        (re.compile(r"^\s*(when|what (day|date|year|month))\b", re.I),
-         re.compile(rf"\b({_MONTHS}|{_DAYS}|tomorrow|yesterday|next|last|\d{{4}})\b", re.I)),
-        (re.compile(r"^\s*(who|whom|whose|where|which (city|country|club|company|firm|team))\b",
-                    re.I),
-         re.compile(r"(?<=\w)[\s,(]+[A-Z][a-z]+")),
+        (
+            re.compile(
+                r"\b(how (many|much|old|long|fast|big)|what (share|percentage|proportion|"
+                r"time|price|level|score|rank)|where .* ranked)\b",
+                re.I,
+            ),
+            re.compile(
+                r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
+                r"hundred|thousand|million|billion|decade|dozen|half|third)\b",
+                re.I,
+            ),
+        ),
+        (
+            re.compile(r"^\s*(when|what (day|date|year|month))\b", re.I),
+            re.compile(rf"\b({_MONTHS}|{_DAYS}|tomorrow|yesterday|next|last|\d{{4}})\b", re.I),
+        ),
+        (
+            re.compile(
+                r"^\s*(who|whom|whose|where|which (city|country|club|company|firm|team))\b", re.I
+            ),
+            re.compile(r"(?<=\w)[\s,(]+[A-Z][a-z]+"),
+        ),
     )
 }
 
@@ -113,20 +130,32 @@ class ArticleIndex:
     vectors: np.ndarray
     bm25: BM25Okapi | None
     tokens: list[list[str]]
+    #: The article's distinct word stems, a vector for each, and each sentence's stem ids:
+    #: for soft matches ("payouts" ~ "dividend") between question and sentence words.
+    vocab: dict[str, int]
+    vocab_vectors: np.ndarray
+    sentence_vocab: list[np.ndarray]
 
 
 def words(text: str, language: str | None = None) -> list[str]:
     """Lower-cased, lightly stemmed content words: what BM25 and coverage compare."""
+    return [stem for stem, _word in terms(text, language)]
+
+
+def terms(text: str, language: str | None = None) -> list[tuple[str, str]]:
+    """(stem, word) for each content word of `text`."""
     stop = _STOPWORDS.get((language or "en").split("-")[0], frozenset())
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in stop]
+    return [(_stem(w), w) for w in _WORD.findall(text.lower()) if w not in stop]
 
 
 def _stem(word: str) -> str:
-    """A crude plural/tense trim, enough for "prices"~"price" and "approved"~"approve"."""
+    """A crude trim, enough for "prices"~"price", "approved"~"approve" and
+    "directing"~"director": suffixes off, then the first STEM_CHARS characters."""
     for suffix in ("ies", "es", "s", "ed", "ing"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix) and not word.endswith("ss"):
-            return word[: -len(suffix)]
-    return word
+            word = word[: -len(suffix)]
+            break
+    return word[:STEM_CHARS]
 
 
 class AnswerFinder:
@@ -157,11 +186,22 @@ class AnswerFinder:
         text = clean_text(text)[:MAX_ARTICLE_CHARS]
         language = language or detect_language(text)
         sentences = split_sentences(text, language)
-        tokens = [words(s.text, language) for s in sentences]
-        vectors = self.encoder.encode([s.text for s in sentences])
+        pairs = [terms(s.text, language) for s in sentences]
+        tokens = [[stem for stem, _ in p] for p in pairs]
+        surface: dict[str, str] = {}
+        for p in pairs:
+            for stem, word in p:
+                surface.setdefault(stem, word)
+        vocab = {stem: i for i, stem in enumerate(surface)}
+        # one encoder call for sentences and words together
+        encoded = self.encoder.encode([*(s.text for s in sentences), *surface.values()])
+        vectors, vocab_vectors = encoded[: len(sentences)], encoded[len(sentences) :]
+        sentence_vocab = [np.array(sorted({vocab[t] for t in ts}), dtype=np.int64) for ts in tokens]
         # BM25Okapi divides by the average length: an article of stopwords has none
         bm25 = BM25Okapi(tokens) if any(tokens) else None
-        return ArticleIndex(text, language, sentences, vectors, bm25, tokens)
+        return ArticleIndex(
+            text, language, sentences, vectors, bm25, tokens, vocab, vocab_vectors, sentence_vocab
+        )
 
     def answer(self, article: str | ArticleIndex, question: str) -> Answer:
         """The quotes answering `question`, best first; none when the article doesn't say."""
@@ -187,13 +227,14 @@ class AnswerFinder:
         """(ranking score, absolute confidence) per sentence; None if nothing can be compared."""
         if not index.sentences or not question.strip():
             return None
-        q_words = words(question, index.language)
+        q_terms = terms(question, index.language)
+        q_words = [stem for stem, _ in q_terms]
         q_vec = self.encoder.encode([question])[0]
         cosine = index.vectors @ q_vec
         coverage = np.zeros(len(index.sentences), dtype=np.float32)
         bm25 = np.zeros(len(index.sentences), dtype=np.float32)
         if q_words and index.bm25 is not None:
-            coverage = self._coverage(index, q_words)
+            coverage = self._coverage(index, q_terms)
             raw = np.asarray(index.bm25.get_scores(q_words), dtype=np.float32)
             top = float(raw.max())
             bm25 = raw / top if top > 0 else bm25
@@ -212,19 +253,33 @@ class AnswerFinder:
                 break
         return out
 
-    @staticmethod
-    def _coverage(index: ArticleIndex, q_words: list[str]) -> np.ndarray:
-        """Share of the question's idf mass each sentence contains; words the article never
-        uses weigh the most, so a question about something else scores low everywhere."""
+    def _coverage(self, index: ArticleIndex, q_terms: list[tuple[str, str]]) -> np.ndarray:
+        """Share of the question's idf mass each sentence holds (a word the article uses
+        counts fully; a close word, by the encoder, counts by its similarity). Words the
+        article never uses weigh the most, so a question about something else scores low."""
         n = len(index.sentences)
         unseen = math.log((n + 1) / 0.5)
-        weights = {w: max(index.bm25.idf.get(w, unseen), 0.05) for w in set(q_words)}
-        total = sum(weights.values())
+        q_terms = list(dict(q_terms).items())
+        match = np.zeros((len(q_terms), len(index.vocab)), dtype=np.float32)
+        if SOFT_MATCH < 1.0 and len(index.vocab):
+            sims = self.encoder.encode([word for _, word in q_terms]) @ index.vocab_vectors.T
+            match = np.where(sims >= SOFT_MATCH, sims, 0.0).astype(np.float32)
+        weights = np.zeros(len(q_terms), dtype=np.float32)
+        stems = list(index.vocab)
+        for j, (stem, _word) in enumerate(q_terms):
+            if stem in index.vocab:
+                match[j, index.vocab[stem]] = 1.0
+                weights[j] = index.bm25.idf.get(stem, unseen)
+            elif match[j].any():  # weighed as the article word it stands for
+                weights[j] = index.bm25.idf.get(stems[int(match[j].argmax())], unseen)
+            else:
+                weights[j] = unseen
+        weights = np.maximum(weights, 0.05)
         out = np.zeros(n, dtype=np.float32)
-        for i, tokens in enumerate(index.tokens):
-            present = set(tokens)
-            out[i] = sum(v for w, v in weights.items() if w in present) / total
-        return out
+        for i, ids in enumerate(index.sentence_vocab):
+            if ids.size:
+                out[i] = float(weights @ match[:, ids].max(axis=1))
+        return out / float(weights.sum())
 
     @staticmethod
     def _quote(index: ArticleIndex, i: int, score: float) -> Quote:
