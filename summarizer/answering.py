@@ -279,7 +279,8 @@ class AnswerFinder:
         for i, ids in enumerate(index.sentence_vocab):
             if ids.size:
                 out[i] = float(weights @ match[:, ids].max(axis=1))
-        return out / float(weights.sum())
+        total = float(weights.sum())
+        return out / total if total > 0 else out
 
     @staticmethod
     def _quote(index: ArticleIndex, i: int, score: float) -> Quote:
