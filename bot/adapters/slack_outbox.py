@@ -151,7 +151,8 @@ class SlackOutbox:
                     await io.respond(reply.response_url, message, ephemeral=True)
                     return None
                 ts = await io.post(reply, message)
-                return await io.permalink(reply.channel, ts) if ts and url else None
+                # pasted text too: the workflow tells its listeners (questions) of the post
+                return await io.permalink(reply.channel, ts) if ts else None
             case AlreadySummarized(links=links, private=private):
                 for url, permalink in links:
                     message = render_already(url, permalink)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass
 
 from bot.chat import ChatEvent, SummaryPost
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 #: A thread's record outlives its article by this factor (bounded by the store's month).
 RECORD_TTL_FACTOR = 7
 MAX_RECORD_TTL = 30 * 86_400.0
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _THREAD, _PASTE, _LATEST = "question-thread:", "question-paste:", "question-latest"
 
 
@@ -57,7 +59,7 @@ class ThreadIndex:
         )  # fmt: skip
         doc = json.dumps(asdict(record), ensure_ascii=False)
         channel = event.channel_key
-        for thread in {anchor, post_id} - {""}:
+        for thread in {_id(anchor), _id(post_id)} - {""}:
             await self.state.remember_post(channel, _THREAD + thread, doc, self.record_ttl)
         await self.state.remember_post(channel, _LATEST, doc, self.record_ttl)
         if post.url is None and result.article_text and self.article_ttl > 0:
@@ -69,7 +71,7 @@ class ThreadIndex:
         """The summary a thread (or a summary message) holds, if it is remembered."""
         if not thread:
             return None
-        return _record(await self.state.find_post(channel_key, _THREAD + thread))
+        return _record(await self.state.find_post(channel_key, _THREAD + _id(thread)))
 
     async def latest(self, channel_key: str) -> ThreadSummary | None:
         """The channel's most recent public summary (for Discord's /ask)."""
@@ -78,6 +80,13 @@ class ThreadIndex:
     async def pasted_text(self, channel_key: str, record: ThreadSummary) -> str | None:
         """The pasted text a summary was made from, while it is kept."""
         return await self.state.find_post(channel_key, _PASTE + record.thread)
+
+
+def _id(message_id: str) -> str:
+    """A message id without punctuation or a leading "p": a Slack permalink names a message
+    "p1700000000000100" where its thread replies say thread_ts "1700000000.000100"."""
+    plain = _NOT_ALNUM.sub("", message_id)
+    return plain[1:] if plain[:1] == "p" and plain[1:].isdigit() else plain
 
 
 def _record(doc: str | None) -> ThreadSummary | None:
