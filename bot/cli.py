@@ -1,4 +1,4 @@
-"""`newsbot` command line: summarize a file, URL or stdin; batch JSONL; check a config.
+"""`newsbot` command line: summarize a file, URL or stdin; batch JSONL; ask; check a config.
 
 Exit codes: 0 ok, 1 failure with one clear line on stderr (a traceback only with --debug),
 2 usage error, 130 interrupted, 141 output closed early (`newsbot ... | head -1`).
@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--config", type=Path, help="config TOML file")
     f.add_argument("--channel", help='check against what a channel has seen, e.g. "slack:T1:C1"')
 
+    from bot.cli_ask import add_parser as add_ask
+
+    add_ask(sub, _subcommand)
+
     d = _subcommand(sub, "discord-sync", "register the Discord slash and context commands")
     d.add_argument("--config", type=Path, help="config TOML file")
     d.add_argument("--guild", type=int, help="sync to one guild (instant) instead of globally")
@@ -221,6 +225,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _batch(args, config)
     if args.command == "digest":
         return _digest(args, config)
+    if args.command == "ask":
+        from bot.cli_ask import run_ask
+
+        return asyncio.run(run_ask(args, _one_shot(config), _read_source))
     if args.command == "run":
         from bot.runtime import run
 

@@ -96,6 +96,17 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class QuestionsConfig:
+    """Follow-up questions about a posted summary, answered from its article."""
+
+    enabled: bool = True
+    #: Answers one summary's thread gets per hour, whoever asks.
+    thread_answers_per_hour: int = field(default=20, metadata=_range(1, 10_000))
+    #: A longer question is refused with a clear message.
+    max_question_chars: int = field(default=300, metadata=_range(20, 4_000))
+
+
+@dataclass(frozen=True)
 class SlackConfig:
     enabled: bool = False
     mode: Literal["socket", "http"] = "socket"
@@ -212,6 +223,7 @@ class Config:
     ops: OpsConfig = OpsConfig()
     digest: DigestConfig = DigestConfig()
     feeds: FeedsConfig = FeedsConfig()
+    questions: QuestionsConfig = QuestionsConfig()
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

@@ -135,7 +135,31 @@ async def open_deps(
 
             feeds = Feeds(config, state, service.fetcher, chat)
             stack.push_async_callback(feeds.close)
+        if config.questions.enabled:
+            _add_questions(chat, config, service, policy, state)
         yield Deps(config, service, state, chat, digests=digests, feeds=feeds)
+
+
+def _add_questions(
+    chat: ChatWorkflow,
+    config: Config,
+    service: SummaryService,
+    policy: ChatPolicy,
+    state: StateStore,
+) -> None:
+    """Follow-up questions: a feature of the workflow that hears of every summary posted."""
+    from bot.questions import QuestionFeature
+    from bot.questions.writing import ModelAnswerWriter
+
+    writer = None
+    if config.summarizer.backend == "instruct":  # the model writes a short answer too
+        from summarizer import load_answer_composer
+
+        make = functools.partial(load_answer_composer, config.summarizer)
+        writer = ModelAnswerWriter(make, config.service.summarize_timeout)
+    questions = QuestionFeature(config, service, policy, state, writer=writer)
+    chat.features.append(questions)
+    chat.on_posted(questions.on_posted)
 
 
 def build_adapters(deps: AdapterDeps) -> list[Adapter]:

@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 
 #: Bump when the cached payload's shape changes, so old entries are ignored.
 #: 2: entries record where the page was fetched from ("fetched_from"); older ones don't.
-PAYLOAD_VERSION = 2
+#: 3: entries keep the article text they summarized ("article_text"), for follow-up questions.
+PAYLOAD_VERSION = 3
+#: The article text kept with a summary is bounded: questions are answered from its start.
+ARTICLE_KEEP_CHARS = 60_000
 #: How long one replica may hold the per-URL lock; others poll the cache meanwhile.
 FLIGHT_LOCK_TTL = 90.0
 FLIGHT_POLL_SECONDS = 0.25
@@ -73,6 +76,8 @@ class SummaryResult:
     cached: bool = False
     truncated: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    #: The extracted (or pasted) text summarized, bounded: follow-up questions read it.
+    article_text: str | None = field(default=None, repr=False)
 
     def details(self) -> list[str]:
         """The facts under a summary, for every platform: site · reading time · backend · ..."""
@@ -275,6 +280,7 @@ class SummaryService:
             summary_id=_summary_id(key or text),
             truncated=summary.truncated,
             timings=timings,
+            article_text=text[:ARTICLE_KEEP_CHARS],
         )
 
     async def _run_model(

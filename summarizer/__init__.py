@@ -27,6 +27,13 @@ from summarizer.text.mojibake import repair_mojibake
 from summarizer.text.wordcount import unspaced_share, word_count
 
 __all__ = [
+    "DOESNT_SAY",
+    "Answer",
+    "AnswerFinder",
+    "Quote",
+    "AnswerComposer",
+    "load_answer_composer",
+    "load_encoder",
     "Bullet",
     "BusyError",
     "InputError",
@@ -89,8 +96,26 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
 
 
 def load_encoder(config: SummarizerConfig | None = None):  # noqa: ANN201 - lazy import
-    """The default sentence encoder (`.encode(list[str]) -> np.ndarray` of unit vectors), as
-    the extractive backend uses it: for comparing texts outside a summary (digests)."""
+    """The default sentence encoder (`.encode(list[str]) -> np.ndarray` of unit vectors): the
+    static vectors the extractive backend uses, for comparing texts outside a summary (digests,
+    questions) with no model of their own."""
     from summarizer.pipeline import sentence_encoder
 
     return sentence_encoder(config or SummarizerConfig())
+
+
+_ANSWERING = ("DOESNT_SAY", "Answer", "AnswerFinder", "Quote")
+_WRITING = ("AnswerComposer", "load_answer_composer")
+
+
+def __getattr__(name: str):
+    """Question answering loads on first use: summaries alone never pay for BM25."""
+    if name in _ANSWERING:
+        from summarizer.answers import finder
+
+        return getattr(finder, name)
+    if name in _WRITING:
+        from summarizer.answers import writing
+
+        return getattr(writing, name)
+    raise AttributeError(f"module 'summarizer' has no attribute {name!r}")

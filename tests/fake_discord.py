@@ -57,6 +57,8 @@ class FakeDiscord:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        #: Every message the bot posted, as the fake stored it (with its id).
+        self.sent: list[dict[str, Any]] = []
         self.identify: dict[str, Any] | None = None
         #: Channels whose message POSTs get 403 Missing Permissions.
         self.forbidden_channels: set[int] = set()
@@ -199,14 +201,16 @@ class FakeDiscord:
     def sent_message(
         self, channel_id: int, body: dict[str, Any], *, author: dict[str, Any] = BOT_USER
     ) -> dict[str, Any]:
-        """What Discord answers to a message POST: the message as stored."""
-        return {
+        """What Discord answers to a message POST: the message as stored (kept in `sent`)."""
+        sent = {
             **message_payload(self.new_id(), body.get("content") or "", author=author),
             "channel_id": str(channel_id),
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
             "flags": body.get("flags", 0),
         }
+        self.sent.append(sent)
+        return sent
 
     # --- gateway --------------------------------------------------------------------------------
 
@@ -386,6 +390,13 @@ def slash_command(interaction_id: int, **options: Any) -> dict[str, Any]:
     types = {str: 3, int: 4, bool: 5}
     opts = [{"name": k, "type": types[type(v)], "value": v} for k, v in options.items()]
     data = {"id": "960000000000000001", "name": "summarize", "type": 1, "options": opts}
+    return _interaction(interaction_id, 2, data)
+
+
+def ask_command(interaction_id: int, question: str) -> dict[str, Any]:
+    """An INTERACTION_CREATE for `/ask question:<question>`."""
+    opts = [{"name": "question", "type": 3, "value": question}]
+    data = {"id": "960000000000000003", "name": "ask", "type": 1, "options": opts}
     return _interaction(interaction_id, 2, data)
 
 

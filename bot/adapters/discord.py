@@ -147,10 +147,11 @@ class DiscordAdapter:
             trigger, text = Trigger.MENTION, _MENTION_RE.sub(" ", message.content)
         else:
             trigger, text = Trigger.AUTO, message.content
+        replied_to = message.reference.message_id if message.reference else None
         event = self._event(
             message.guild, message.channel, message.author, text, trigger,
             is_bot=message.author.bot, message_id=str(message.id),
-            event_id=f"message:{message.id}",
+            event_id=f"message:{message.id}", thread=str(replied_to or ""),
         )  # fmt: skip
         self._spawn(self.chat.handle(event, MessageOutbox(message)))
 

@@ -1,5 +1,5 @@
-"""Discord's application commands: `/summarize`, `/digest` and the "Summarize" message menu,
-and their sync.
+"""Discord's application commands: `/summarize`, `/digest`, `/ask` and the "Summarize"
+message menu, and their sync.
 
 `build_tree` wires them to an adapter; `sync_commands` registers them (`newsbot discord-sync`),
 once, not on every start.
@@ -75,8 +75,19 @@ def build_tree(client: discord.Client, adapter: RequestSink | None = None) -> An
             interaction, period or "", Trigger.COMMAND, options, command="digest"
         )
 
+    @app_commands.command(name="ask", description="Ask about this channel's latest summary")
+    @app_commands.describe(question="What you want to know about the article")
+    async def ask(
+        interaction: discord.Interaction, question: app_commands.Range[str, 1, 4000]
+    ) -> None:
+        assert adapter is not None
+        await adapter.on_request(
+            interaction, question, Trigger.COMMAND, RequestOptions(), command="ask"
+        )
+
     tree.add_command(summarize)
     tree.add_command(digest)
+    tree.add_command(ask)
     tree.add_command(app_commands.ContextMenu(name="Summarize", callback=summarize_message))
     tree.add_command(feed_group(adapter))
     return tree

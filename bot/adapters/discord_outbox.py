@@ -19,8 +19,10 @@ from bot.adapters.discord_render import (
     error_text,
     render_summary,
 )
+from bot.adapters.discord_render_answer import answer_text
 from bot.chat import (
     AlreadySummarized,
+    AnswerPost,
     Failure,
     Notice,
     Outcome,
@@ -48,6 +50,8 @@ class MessageOutbox:
                 await self._reply(content=already_posted_text(links))
             case Notice(text=text) | Failure(text=text):
                 await self._reply(content=error_text(text))
+            case AnswerPost():
+                await self._reply(content=answer_text(outcome))
         return None
 
     async def _reply(self, **kwargs: Any) -> discord.Message | None:
@@ -84,6 +88,15 @@ class InteractionOutbox:
 
                 self._placeholder = False
                 return await follow_up_digest(self.interaction, outcome)
+            case AnswerPost():
+                self._placeholder = False
+                await quietly(
+                    self.interaction.followup.send(
+                        answer_text(outcome),
+                        ephemeral=self.private,
+                        allowed_mentions=ALLOWED_MENTIONS,
+                    )
+                )
         return None
 
     async def _summary(self, embed: discord.Embed) -> discord.Message | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.adapters.base import AdapterDeps
 from bot.chat import (
     Accepted,
+    AnswerPost,
     ChatEvent,
     Notice,
     Outcome,
@@ -135,6 +136,16 @@ class MemoryAdapter:
         )  # fmt: skip
         return await self._run(event)
 
+    async def ask(
+        self, thread_of: str, question: str, *, user: str = "U1", is_bot: bool = False
+    ) -> list[Delivered]:
+        """`@newsbot <question>` in the thread of message `thread_of` (a summary's thread)."""
+        message = self.messages[thread_of]
+        thread = message.thread or thread_of
+        return await self.post(
+            message.channel, f"{MENTION} {question}", user=user, thread=thread, is_bot=is_bot
+        )
+
     async def shortcut(self, message_id: str, *, user: str = "U1") -> list[Delivered]:
         """"Summarize" picked on an earlier message."""
         message = self.messages[message_id]
@@ -192,4 +203,6 @@ def _private(outcome: Outcome) -> bool:
 def _text_of(outcome: Outcome) -> str:
     if isinstance(outcome, SummaryPost):
         return "\n".join(b.text for b in outcome.result.bullets)
+    if isinstance(outcome, AnswerPost):
+        return "\n".join(q[0] for q in outcome.quotes) or (outcome.note or "")
     return getattr(outcome, "text", "")

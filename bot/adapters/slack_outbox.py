@@ -24,9 +24,11 @@ from bot.adapters.slack_render import (
     render_notice,
     render_summary,
 )
+from bot.adapters.slack_render_answer import render_answer
 from bot.chat import (
     Accepted,
     AlreadySummarized,
+    AnswerPost,
     Failure,
     Notice,
     Outcome,
@@ -150,7 +152,8 @@ class SlackOutbox:
                     await io.respond(reply.response_url, message, ephemeral=True)
                     return None
                 ts = await io.post(reply, message)
-                return await io.permalink(reply.channel, ts) if ts and url else None
+                # pasted text too: the workflow tells its listeners (questions) of the post
+                return await io.permalink(reply.channel, ts) if ts else None
             case AlreadySummarized(links=links, private=private):
                 for url, permalink in links:
                     message = render_already(url, permalink)
@@ -159,6 +162,8 @@ class SlackOutbox:
                 await io.tell_user(reply, render_notice(text))
             case Failure(text=text):
                 await io.post(reply, render_error(text))
+            case AnswerPost():
+                await io.post(reply, render_answer(outcome))
             case VoteCounted():
                 if reply.response_url:
                     await io.respond(reply.response_url, render_notice(THANKS), ephemeral=True)

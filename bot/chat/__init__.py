@@ -8,6 +8,7 @@ from bot.chat.events import ChatEvent, RequestOptions, Trigger
 from bot.chat.outcomes import (
     Accepted,
     AlreadySummarized,
+    AnswerPost,
     Failure,
     Notice,
     Outbox,
@@ -21,6 +22,7 @@ from bot.chat.workflow import ChatWorkflow, Conversation, Feature, PostListener
 __all__ = [
     "Accepted",
     "AlreadySummarized",
+    "AnswerPost",
     "ChatEvent",
     "ChatWorkflow",
     "Conversation",

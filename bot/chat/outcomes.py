@@ -60,6 +60,21 @@ class VoteCounted:
 
 
 @dataclass(frozen=True)
+class AnswerPost:
+    """The answer to a question about a summary: the article's own sentences, quoted exactly
+    (none: the article doesn't say), under a short written answer when a model wrote one."""
+
+    question: str
+    #: (sentence as it stands in the article, start, end)
+    quotes: tuple[tuple[str, int, int], ...]
+    #: The article's link, for links to each quote's place (None for pasted text).
+    url: str | None
+    written: str | None = None
+    #: Said instead of "The article doesn't say." (e.g. the question's language differs).
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Silent:
     """Nothing to show anyone; the reason is logged."""
 
@@ -75,8 +90,15 @@ class DigestPost:
 
 
 Outcome = (
-    SummaryPost | AlreadySummarized | Notice | Failure | Accepted | VoteCounted | Silent
+    SummaryPost
+    | AlreadySummarized
+    | Notice
+    | Failure
+    | Accepted
+    | VoteCounted
+    | Silent
     | DigestPost
+    | AnswerPost
 )
 
 

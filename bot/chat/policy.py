@@ -93,6 +93,10 @@ class ChatPolicy:
     async def remember_post(self, event: ChatEvent, url: str, permalink: str) -> None:
         await self.state.remember_post(event.channel_key, _url_key(url), permalink, self.post_ttl)
 
+    async def count_request(self, event: ChatEvent) -> None:
+        """Count a request that is not a summary (a question) against the same limits."""
+        await self._check_rate(event)
+
     async def _check_rate(self, event: ChatEvent) -> None:
         wait = await self.state.hit_rate_limit(
             f"user:{event.user_key}", self.config.user_requests_per_minute, 60.0

@@ -422,7 +422,11 @@ async def test_sync_commands_registers_slash_and_context_menu(discord_api, pages
     assert await sync_commands(config) == 0
     (put,) = discord_api.calls_to("PUT", f"/applications/{fd.APP_ID}/commands")
     commands = {(c["name"], c["type"]): c for c in put.body}
-    assert sorted(commands) == [("Summarize", 3), ("digest", 1), ("feed", 1), ("summarize", 1)]
+    assert sorted(commands) == [
+        ("Summarize", 3), ("ask", 1), ("digest", 1), ("feed", 1), ("summarize", 1)
+    ]  # fmt: skip
+    ask = {o["name"]: o for o in commands[("ask", 1)]["options"]}
+    assert ask["question"]["required"] and ask["question"]["max_length"] == 4000
     digest = {o["name"]: o for o in commands[("digest", 1)]["options"]}
     assert not digest["period"]["required"] and digest["private"]["type"] == 5
     feed = commands[("feed", 1)]
