@@ -238,11 +238,16 @@ class ChatWorkflow:
             await self._tell_listeners(event, post, permalink)
 
     async def _tell_listeners(self, event: ChatEvent, post: SummaryPost, permalink: str) -> None:
-        for listener in self._post_listeners:
+        """All at once: a slow listener (a digest encoding the post) must not keep a quick one
+        (the thread a question will be asked in) waiting."""
+
+        async def tell(listener: PostListener) -> None:
             try:
                 await listener(event, post, permalink)
             except Exception:  # noqa: BLE001 - a listener's failure must not undo the post
                 log.exception("post listener failed in %s", event.channel_key)
+
+        await asyncio.gather(*(tell(listener) for listener in self._post_listeners))
 
     async def _summary(self, event: ChatEvent, url: str | None, text: str) -> SummaryResult:
         options = event.options

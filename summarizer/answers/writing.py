@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from summarizer.abstractive.faithfulness import FaithfulnessGuard
-from summarizer.abstractive.prompting import Article
+from summarizer.pipeline import Article
 from summarizer.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)

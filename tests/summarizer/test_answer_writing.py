@@ -77,7 +77,7 @@ def test_the_tiny_instruct_model_writes_through_the_guard(tmp_path, caplog):
     )
     written = load_answer_composer(config, encoder=BagOfWordsEncoder())
     assert written is not None
-    with caplog.at_level(logging.INFO, logger="summarizer.answer_writing"):
+    with caplog.at_level(logging.INFO, logger="summarizer.answers.writing"):
         assert written.compose("How much water?", QUOTES) is None
     assert "rejected by the faithfulness guard" in caplog.text  # random words: the guard fired
     assert load_answer_composer(SummarizerConfig()) is None  # extractive: quotes alone
