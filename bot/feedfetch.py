@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import FetchError
-from bot.fetch import _check_status, _wrong_type
+from bot.fetch_errors import check_status, wrong_type
 
 if TYPE_CHECKING:
     import aiohttp
@@ -99,13 +99,13 @@ async def finish_feed(
     if resp.status == 304:
         return FeedResponse(str(resp.url), 304, b"", "", etag, last_modified, retry_after, peer)
     try:
-        _check_status(resp.status)
+        check_status(resp.status)
     except FetchError as exc:
         raise FeedHTTPError(exc.message, resp.status, retry_after) from None
     declared = "Content-Type" in resp.headers
     ctype = resp.content_type.lower() if declared else ""
     if declared and ctype not in FEED_TYPES:
-        raise FetchError(_wrong_type(ctype).replace("not an article", "not a feed"))
+        raise FetchError(wrong_type(ctype).replace("not an article", "not a feed"))
     body = await read(resp)
     return FeedResponse(
         str(resp.url), resp.status, bytes(body), ctype, etag, last_modified, retry_after, peer

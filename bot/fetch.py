@@ -9,14 +9,12 @@ whose messages a chat user can read.
 from __future__ import annotations
 
 import asyncio
-import errno
 import functools
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from http import HTTPStatus
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -24,6 +22,7 @@ from bot.addresses import AddressPolicy, parse_ip_host, parse_resolved
 from bot.bodytext import PDF_MAX_PAGES, SNIFF_BYTES, decode_body, pdf_text
 from bot.config import FetchConfig
 from bot.errors import BlockedURLError, BotError, ConfigError, FetchError, UsageError
+from bot.fetch_errors import MALFORMED, check_status, client_error, too_large, wrong_type
 from bot.urls import SCHEME_REFUSAL, canonical_host, split_http_url
 
 if TYPE_CHECKING:
@@ -55,8 +54,6 @@ _KINDS: dict[str, Kind] = {
 }
 _ACCEPT = "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1"
 _HOST_CHARS = re.compile(r"^[A-Za-z0-9_.-]+$")
-_MIME_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,40}/[a-z0-9][a-z0-9!#$&^_.+-]{0,60}$")
-MALFORMED = "That link is not a valid web address."
 BAD_REDIRECT = "The site redirected to an address that is not a valid web link."
 CREDENTIALS_REFUSAL = "Links with a user name or password in them can't be summarized."
 BLOCKED_DOMAIN = "Links to that site are blocked on this bot."
@@ -223,7 +220,7 @@ class Fetcher:
         except TimeoutError as exc:
             raise self._timeout_error(exc) from exc
         except aiohttp.ClientError as exc:
-            raise _client_error(exc) from exc
+            raise client_error(exc) from exc
         except OSError as exc:
             raise FetchError("I couldn't fetch that link because of a network error.") from exc
 
@@ -284,7 +281,7 @@ class Fetcher:
         except TimeoutError as exc:
             raise self._timeout_error(exc) from exc
         except aiohttp.ClientError as exc:
-            raise _client_error(exc) from exc
+            raise client_error(exc) from exc
         except OSError as exc:
             raise FetchError("I couldn't fetch that feed because of a network error.") from exc
 
@@ -316,7 +313,7 @@ class Fetcher:
                     continue
                 if finish is not None:
                     return await finish(resp)
-                _check_status(resp.status)
+                check_status(resp.status)
                 return await self._read(resp)
         raise FetchError(
             f"The link led to too many redirects (more than {self.config.max_redirects}), "
@@ -352,7 +349,7 @@ class Fetcher:
         declared = "Content-Type" in resp.headers
         ctype = resp.content_type.lower()
         if declared and ctype not in _KINDS:
-            raise FetchError(_wrong_type(ctype))
+            raise FetchError(wrong_type(ctype))
         body = await self._read_capped(resp)
         kind = _KINDS[ctype] if declared else _sniff_kind(bytes(body[:SNIFF_BYTES]))
         if kind is None:
@@ -371,14 +368,14 @@ class Fetcher:
         """The body, refused past `max_bytes` of decoded data."""
         limit = self.config.max_bytes
         if resp.content_length is not None and resp.content_length > limit:
-            raise _too_large(limit)
+            raise too_large(limit)
         body = bytearray()
         try:
             # Chunks arrive already decompressed, so this caps decoded bytes: a gzip bomb
             # stops at `limit`, whatever its Content-Length said.
             async for chunk in resp.content.iter_chunked(_CHUNK):
                 if len(body) + len(chunk) > limit:
-                    raise _too_large(limit)
+                    raise too_large(limit)
                 body.extend(chunk)
         except BaseException:
             resp.close()  # drop the connection rather than drain an oversized or broken body
@@ -420,68 +417,6 @@ def _sniff_kind(head: bytes) -> Kind | None:
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--")):
         return "html"
     return None
-
-
-def _check_status(status: int) -> None:
-    if 200 <= status < 300:
-        return
-    # Standard phrases only: a server-chosen reason text is not shown to chat users.
-    try:
-        phrase = f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        phrase = str(status)
-    if status in (401, 403):
-        raise FetchError(
-            f"The site refused access ({phrase}); the article may be behind a paywall "
-            "or the site may block bots."
-        )
-    if status == 429:
-        raise FetchError(f"The site is limiting requests ({phrase}); try again later.")
-    if 400 <= status < 500:
-        raise FetchError(f"The site answered {phrase}.")
-    if status >= 500:
-        raise FetchError(f"The site had a problem ({phrase}); try again later.")
-    raise FetchError(f"The site answered {phrase}, which is not a page I can read.")
-
-
-def _wrong_type(ctype: str) -> str:
-    if not _MIME_RE.match(ctype):
-        return "This link is a file of an unsupported type, not an article."
-    major = ctype.split("/", 1)[0]
-    noun = {"image": "an image", "video": "a video", "audio": "an audio file"}.get(major, "a file")
-    return f"This link is {noun} ({ctype}), not an article."
-
-
-def _too_large(limit: int) -> FetchError:
-    if limit >= 1_000_000:
-        size = f"{limit / 1_000_000:g} MB"
-    elif limit >= 1_000:
-        size = f"{limit / 1_000:g} KB"
-    else:
-        size = f"{limit} bytes"
-    return FetchError(f"The page is larger than {size}, so I didn't download it.")
-
-
-def _client_error(exc: aiohttp.ClientError) -> FetchError:
-    import aiohttp
-
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return FetchError("The site's security certificate is not valid, so I didn't trust it.")
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return FetchError("I couldn't set up a secure (TLS) connection to the site.")
-    if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return FetchError("I couldn't find that site: its name doesn't resolve to an address.")
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        if exc.os_error.errno == errno.ECONNREFUSED:
-            return FetchError("The site refused the connection.")
-        return FetchError("I couldn't connect to the site.")
-    if isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
-        return FetchError("The site closed the connection before the page finished loading.")
-    if isinstance(exc, aiohttp.InvalidURL):
-        return FetchError(MALFORMED)
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return FetchError("The site sent a response I couldn't understand.")
-    return FetchError("I couldn't fetch that link because of a network error.")
 
 
 def _blocked_domains(domains: tuple[str, ...]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from bot.adapters.slack_render import (
     render_summary,
 )
 from bot.adapters.slack_render_answer import render_answer
+from bot.adapters.slack_render_digest import render_digest
 from bot.chat import (
     Accepted,
     AlreadySummarized,
@@ -167,10 +168,12 @@ class SlackOutbox:
             case VoteCounted():
                 if reply.response_url:
                     await io.respond(reply.response_url, render_notice(THANKS), ephemeral=True)
-            case DigestPost():
-                from bot.adapters.slack_digest import send_digest
-
-                return await send_digest(io, reply, outcome)
+            case DigestPost(digest=digest, private=private):
+                message = render_digest(digest)
+                if private:  # the answer to `/digest private`, for the requester alone
+                    await io.tell_user(reply, message)
+                    return None
+                return await io.post(reply, message)
         return None
 
 

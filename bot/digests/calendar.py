@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 
-from bot.config import DigestConfig, DigestSchedule
 from bot.digests.period import Period, parse_period
 from bot.errors import UsageError
+
+
+class Schedule(Protocol):
+    """What a schedule says (`bot.config.DigestSchedule`); config validates through this module,
+    so it is read here without importing config back."""
+
+    channel: str
+    cron: str
+    timezone: str
+    period: str
+
+
+class Schedules(Protocol):
+    """`bot.config.DigestConfig` as far as schedules go."""
+
+    schedules: Sequence[Schedule]
+    retention_days: int
 
 
 @dataclass(frozen=True)
@@ -36,7 +54,7 @@ class Calendar:
         ).timestamp()
 
 
-def calendar_of(schedule: DigestSchedule, retention_days: int) -> Calendar:
+def calendar_of(schedule: Schedule, retention_days: int) -> Calendar:
     """Parse one schedule; a bad field raises ValueError naming it."""
     if schedule.channel.count(":") != 2 or not all(schedule.channel.split(":")):
         raise ValueError(("channel", "must be platform:workspace:channel, e.g. slack:T1:C1"))
@@ -53,7 +71,7 @@ def calendar_of(schedule: DigestSchedule, retention_days: int) -> Calendar:
     return Calendar(schedule.channel, schedule.cron, zone, period)
 
 
-def schedule_problems(config: DigestConfig) -> list[str]:
+def schedule_problems(config: Schedules) -> list[str]:
     """One line per bad field of `[[digest.schedules]]`, naming its key."""
     problems = []
     for i, schedule in enumerate(config.schedules):

@@ -1,8 +1,11 @@
-"""The plain records of digests: a stored post, a story, a digest. No I/O, no platform."""
+"""The plain records of digests: a stored post (and its JSON form), a story, a digest. No I/O."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,16 @@ class Digest:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: A channel's digest never reads more than this many links (the newest): bounds memory/time.
+MAX_ENTRIES = 5_000
+
+
+def entry_to_json(entry: DigestEntry) -> str:
+    """One stored record (SQLite row or Redis member)."""
+    return json.dumps(dataclasses.asdict(entry), ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_from_json(data: str | bytes) -> DigestEntry:
+    fields: dict[str, Any] = json.loads(data)
+    fields["bullets"] = tuple(fields.get("bullets") or ())
+    return DigestEntry(**fields)

@@ -8,19 +8,14 @@ keeps "this scheduled digest was posted" marks, so replicas post each period onc
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import os
 import sqlite3
 import time
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.config import CacheConfig
-from bot.digests.model import DigestEntry
+from bot.digests.model import MAX_ENTRIES, DigestEntry, entry_from_json, entry_to_json
 from bot.stores import Clock, SQLiteFile, write_transaction
-
-#: A channel's digest never reads more than this many links (the newest): bounds memory/time.
-MAX_ENTRIES = 5_000
 
 
 class DigestStore(Protocol):
@@ -44,16 +39,6 @@ class DigestStore(Protocol):
     async def mark_posted(self, key: str, ttl: float) -> None: ...
 
     async def close(self) -> None: ...
-
-
-def entry_to_json(entry: DigestEntry) -> str:
-    return json.dumps(dataclasses.asdict(entry), ensure_ascii=False, separators=(",", ":"))
-
-
-def entry_from_json(data: str | bytes) -> DigestEntry:
-    fields: dict[str, Any] = json.loads(data)
-    fields["bullets"] = tuple(fields.get("bullets") or ())
-    return DigestEntry(**fields)
 
 
 class MemoryDigestStore:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.digests.model import DigestEntry
-from bot.digests.store import MAX_ENTRIES, entry_from_json, entry_to_json
+from bot.digests.model import MAX_ENTRIES, DigestEntry, entry_from_json, entry_to_json
 from bot.stores import adopt_redis, redis_errors
 
 if TYPE_CHECKING:
