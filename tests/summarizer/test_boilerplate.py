@@ -298,3 +298,10 @@ def test_a_long_line_that_opens_like_furniture_is_judged_sentence_by_sentence():
     # the first sentence carries the "Read more" line and goes with it; the rest stay
     assert kept == [f"The harbour board met for the {n}th time on Monday." for n in range(1, 9)]
     assert split_sentences("Read more: Harbour news and the board's plans") == []
+
+
+def test_sports_captions_can_be_switched_off_to_measure_them():
+    # benchmarks/quality.py --without sports-captions; the photo-pointer captions stay
+    assert is_photo_caption("Smith celebrates his goal against Leeds on Saturday.")
+    assert not is_photo_caption("Smith celebrates his goal against Leeds.", sports=False)
+    assert is_photo_caption("Pictured: the harbour after the storm.", sports=False)

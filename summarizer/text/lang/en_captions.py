@@ -127,12 +127,13 @@ _CAPTION_CUES = (
 _CAPTION_OPENERS = ("above", "below", "inset", "top", "bottom", "left", "right")
 
 
-def is_photo_caption(sentence: str) -> bool:
+def is_photo_caption(sentence: str, *, sports: bool = True) -> bool:
     """True for a sentence that describes a photo rather than the story.
 
     It is kept in the article (its position and similarities still inform the ranking) but
     is picked as a bullet only when nothing else is left: "Smith poses with the trophy" tells
-    a chat reader nothing and points at a picture they cannot see.
+    a chat reader nothing and points at a picture they cannot see. `sports=False` leaves out
+    the sports action captions ("Smith celebrates his goal"), to measure what they are worth.
     """
     words = sentence.lower().split()
     if len(words) > PHOTO_CAPTION_MAX_WORDS:
@@ -146,4 +147,6 @@ def is_photo_caption(sentence: str) -> bool:
         if _PHOTO_CAPTION.search(story):
             return True
     # the common case is decided by the word check, without the regex (~3 µs instead of ~35)
-    return not _ACTION_WORDS.isdisjoint(words) and bool(_ACTION_CAPTION.search(sentence))
+    return (
+        sports and not _ACTION_WORDS.isdisjoint(words) and bool(_ACTION_CAPTION.search(sentence))
+    )
