@@ -32,7 +32,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 
 from common import (
     BENCH_DATASETS,
@@ -47,7 +46,6 @@ from summarizer.text.bullets import clean_bullet, detokenise
 from summarizer.text.cleaning import clean_text
 from summarizer.text.lang import LanguagePack, language_pack, register
 from summarizer.text.lang.en import unnamed_person_pattern
-from summarizer.text.lang.en_captions import is_photo_caption
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import split_sentences
 
@@ -381,10 +379,6 @@ def _verdict(gain: tuple[float, float, float], target: float) -> str:
     return f"≥ +{target} {met} (interval {where} it)"
 
 
-def _drop_sports_captions(english: LanguagePack) -> LanguagePack:
-    return replace(english, is_caption=partial(is_photo_caption, sports=False))
-
-
 def _drop_sport_roles(english: LanguagePack) -> LanguagePack:
     opening = unnamed_person_pattern(roles=())
     return replace(english, names_nobody=lambda text: bool(opening.match(text)))
@@ -393,7 +387,6 @@ def _drop_sport_roles(english: LanguagePack) -> LanguagePack:
 #: English rules fitted to one publisher or sport, which `--without` switches off to measure
 #: what they are worth on the raw sets (issue 31: they stay only where they pay).
 DROPPABLE_RULES = {
-    "sports-captions": _drop_sports_captions,  # "Smith celebrates his goal" as a photo caption
     "sport-roles": _drop_sport_roles,  # "The England striker …" as an unnamed person
 }
 
