@@ -44,6 +44,8 @@ from common import (
 
 from summarizer.text.bullets import clean_bullet, detokenise
 from summarizer.text.cleaning import clean_text
+from summarizer.text.lang import LanguagePack, language_pack, register
+from summarizer.text.lang.en import unnamed_person_pattern
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import split_sentences
 
@@ -377,6 +379,18 @@ def _verdict(gain: tuple[float, float, float], target: float) -> str:
     return f"≥ +{target} {met} (interval {where} it)"
 
 
+def _drop_sport_roles(english: LanguagePack) -> LanguagePack:
+    opening = unnamed_person_pattern(roles=())
+    return replace(english, names_nobody=lambda text: bool(opening.match(text)))
+
+
+#: English rules fitted to one publisher or sport, which `--without` switches off to measure
+#: what they are worth on the raw sets (issue 31: they stay only where they pay).
+DROPPABLE_RULES = {
+    "sport-roles": _drop_sport_roles,  # "The England striker …" as an unnamed person
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="articles per dataset")
@@ -390,7 +404,15 @@ def main(argv: list[str] | None = None) -> int:
         help="score the articles lower-cased, or lower-cased and tokenised, or (CNN/DM) "
              "detokenised with sentence capitals (references as-is)",
     )  # fmt: skip
+    parser.add_argument(
+        "--without", default="",
+        help=f"English rules to switch off, comma-separated: {', '.join(DROPPABLE_RULES)}",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    for rule in [r.strip() for r in args.without.split(",") if r.strip()]:
+        if rule not in DROPPABLE_RULES:
+            raise SystemExit(f"unknown rule {rule!r}; choose from {', '.join(DROPPABLE_RULES)}")
+        register(DROPPABLE_RULES[rule](language_pack("en")))
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     articles = []
     for dataset in [d.strip() for d in args.datasets.split(",") if d.strip()]:

@@ -230,10 +230,11 @@ def test_photo_captions_in_running_text_are_recognised(sentence):
         "Coach Paul Grant gestures to his players during the first half.",
     ],
 )
-def test_sports_photo_captions_are_recognised(sentence):
-    """Daily Mail match reports leave these in the running text: a present-tense action after a
-    bare subject describes the picture, not the story."""
-    assert is_photo_caption(sentence)
+def test_sports_action_sentences_are_judged_as_story(sentence):
+    """A present-tense action after a bare subject (a Daily Mail match-report caption) is no
+    longer held back as a photo caption: that rule did not pay on raw text (BBC News +0.00
+    R-1, XSum +0.00) and cost CNN/DM 0.05 R-1 (`quality.py --without sports-captions`)."""
+    assert not is_photo_caption(sentence)
 
 
 @pytest.mark.parametrize(

@@ -299,3 +299,14 @@ def test_selection_config_switches_between_set_and_mmr():
         summary = summarizer.summarize(text, max_bullets=3)
         assert len(summary.bullets) == 3
         assert all(text[a:b] for a, b in (bullet.span for bullet in summary.bullets))
+
+
+def test_role_epithets_can_be_switched_off_to_measure_them():
+    # benchmarks/quality.py --without sport-roles; pronouns and age epithets stay
+    from summarizer.text.lang.en import unnamed_person_pattern
+
+    without_roles = unnamed_person_pattern(roles=())
+    assert names_nobody("The England striker scored twice on Saturday.")
+    assert not without_roles.match("The England striker scored twice on Saturday.")
+    assert without_roles.match("The 23-year-old scored twice on Saturday.")
+    assert without_roles.match("She scored twice on Saturday.")

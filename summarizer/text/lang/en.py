@@ -41,18 +41,26 @@ _LEANS_BACK = re.compile(
     rf"|\b(?:{alternation(BACK_REFERENCE_PHRASES)})\b",
     re.IGNORECASE,
 )
-_ROLES = "|".join(re.escape(w).replace(r"\-", r"\s*-?\s*") for w in ROLE_EPITHETS)
-# The age epithet also takes tokenised text ("the 40 - year - old").
-_PERSONAL_OPENING = re.compile(
-    rf"^[\"“'‘(]?(?:(?:{alternation(OPENING_CONJUNCTIONS)})\s+"
-    rf"|(?:{alternation(OPENING_ADVERBS)}),\s+)?(?:"
-    rf"{alternation(PERSON_PRONOUNS)}"
-    r"|the\s+\w+\s*-\s*year\s*-\s*olds?"
-    rf"|the\s+(?:{alternation(YOUNG_PEOPLE)})"
-    rf"|the\s+(?:former\s+)?(?:[\w-]+\s+){{1,2}}(?:{_ROLES})"
-    r")\b",
-    re.IGNORECASE,
-)
+
+
+def unnamed_person_pattern(roles: tuple[str, ...] = ROLE_EPITHETS) -> re.Pattern[str]:
+    """The opening `names_nobody` looks for; without `roles`, no role epithet counts."""
+    role_words = "|".join(re.escape(w).replace(r"\-", r"\s*-?\s*") for w in roles)
+    # The age epithet also takes tokenised text ("the 40 - year - old").
+    epithets = [
+        r"the\s+\w+\s*-\s*year\s*-\s*olds?",
+        rf"the\s+(?:{alternation(YOUNG_PEOPLE)})",
+    ] + ([rf"the\s+(?:former\s+)?(?:[\w-]+\s+){{1,2}}(?:{role_words})"] if roles else [])
+    return re.compile(
+        rf"^[\"“'‘(]?(?:(?:{alternation(OPENING_CONJUNCTIONS)})\s+"
+        rf"|(?:{alternation(OPENING_ADVERBS)}),\s+)?(?:"
+        rf"{alternation(PERSON_PRONOUNS)}|{'|'.join(epithets)}"
+        r")\b",
+        re.IGNORECASE,
+    )
+
+
+_PERSONAL_OPENING = unnamed_person_pattern()
 
 
 def needs_previous(text: str) -> bool:
