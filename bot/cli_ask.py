@@ -11,18 +11,17 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.config import Config
 from bot.errors import UsageError
-from bot.questions.asking import USAGE, checked_question
 from bot.urls import looks_like_url
-from summarizer import DOESNT_SAY, Answer, AnswerFinder, load_encoder
 
-try:  # as in the chat renderers: without it quotes carry no link
-    from summarizer import text_fragment_url
-except ImportError:  # pragma: no cover - depends on the checkout
-    text_fragment_url = None  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from summarizer import Answer
+
+# The question machinery (BM25, the questions feature) loads only when `ask` runs: building
+# the CLI's parser for `newsbot summarize FILE` must not pay for it.
 
 
 CLI_USAGE = 'Give a question about the article, e.g. newsbot ask FILE "when does it start?"'
@@ -41,6 +40,8 @@ async def run_ask(
     args: argparse.Namespace, config: Config, read_source: Callable[[str], tuple[str, bool]]
 ) -> int:
     """Answer `args.question` from `args.source`; prints the quotes and returns 0."""
+    from bot.questions.asking import USAGE, checked_question
+
     try:
         question = checked_question(args.question, config.questions.max_question_chars)
     except UsageError as exc:
@@ -65,16 +66,22 @@ async def run_ask(
 
 
 def _answer(config: Config, text: str, question: str) -> Answer:
+    from summarizer import AnswerFinder, load_encoder
+
     return AnswerFinder(load_encoder(config.summarizer)).answer(text, question)
 
 
 def _link(url: str | None, quote: str) -> str | None:
-    if url is None or text_fragment_url is None:
+    from summarizer import text_fragment_url
+
+    if url is None:
         return None
     return text_fragment_url(url, quote)
 
 
 def answer_json(answer: Answer, url: str | None) -> dict[str, Any]:
+    from summarizer import DOESNT_SAY
+
     return {
         "question": answer.question,
         "answered": answer.answered,
@@ -88,6 +95,8 @@ def answer_json(answer: Answer, url: str | None) -> dict[str, Any]:
 
 
 def print_answer(answer: Answer, url: str | None, out: TextIO) -> None:
+    from summarizer import DOESNT_SAY
+
     if not answer.answered:
         print(DOESNT_SAY, file=out)
         return

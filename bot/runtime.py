@@ -17,7 +17,6 @@ from bot.cache import open_cache
 from bot.chat import ChatWorkflow, Outbox
 from bot.chat.policy import ChatPolicy
 from bot.config import Config, LogConfig
-from bot.digests.setup import Digests, open_digests
 from bot.errors import ChannelUnavailable, ConfigError
 from bot.fetch import Fetcher
 from bot.logs import setup_logging
@@ -35,6 +34,7 @@ from summarizer import (
 )
 
 if TYPE_CHECKING:
+    from bot.digests.setup import Digests
     from bot.feeds import Feeds
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,9 @@ async def open_deps(
         )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
         chat = ChatWorkflow(service, policy, state)
+        # the chat capabilities load only for a bot: `newsbot summarize FILE` needs none of them
+        from bot.digests.setup import open_digests
+
         digests = await stack.enter_async_context(open_digests(config, state, chat))
         feeds = None
         if config.feeds.enabled:
