@@ -139,6 +139,8 @@ class SlackAdapter:
         app.event("message")(self._on_message)
         app.event("app_mention")(self._on_mention)
         app.event("reaction_added")(self._on_reaction)
+        app.event("member_left_channel")(self._on_member_left)
+        app.event("app_uninstalled")(self._on_uninstalled)
         app.command("/summarize")(self._on_command)
         app.command("/digest")(self._on_feature_command)
         app.command("/feed")(self._on_feature_command)
@@ -161,6 +163,16 @@ class SlackAdapter:
         bot_user = context.get("bot_user_id") or ""
         text = (event.get("text") or "").replace(f"<@{bot_user}>", " ")
         self._handle(self._message_event(body, event, text, Trigger.MENTION))
+
+    async def _on_member_left(self, event: dict, body: dict, context: dict) -> None:
+        """The bot removed from a channel: what it keeps for that channel goes (its feeds)."""
+        if event.get("user") and event.get("user") == context.get("bot_user_id"):
+            team = event.get("team") or body.get("team_id", "")
+            self._spawn(self.chat.left("slack", team, event.get("channel", "")))
+
+    async def _on_uninstalled(self, body: dict) -> None:
+        """The app removed from the workspace: everything kept for it goes."""
+        self._spawn(self.chat.left("slack", body.get("team_id", "")))
 
     async def _on_reaction(self, event: dict, body: dict) -> None:
         emoji = self.config.reaction_emoji.strip(":")

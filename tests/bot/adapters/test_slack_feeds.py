@@ -13,7 +13,7 @@ from bot.adapters.slack import SlackAdapter
 from bot.config import CacheConfig, Config, FeedsConfig, FetchConfig, SlackConfig
 from bot.runtime import open_deps, outbox_router
 from tests.bot.adapters.test_slack import SECRET, Bot
-from tests.fake_slack import TEAM, FakeSlack, command_body
+from tests.fake_slack import BOT_USER, TEAM, FakeSlack, command_body, event_body
 from tests.fakes import FakeSummarizer
 from tests.feed_server import FeedServer
 
@@ -134,3 +134,25 @@ async def test_only_listed_users_may_add_when_configured(
         bot = Bot(adapter, session, fake, deps)
         _, body, _ = await bot.send(feed_command("add https://e.example/f", fake), form=True)
         assert "Only the people" in json.loads(body)["text"]
+
+
+async def test_removing_the_bot_from_a_channel_drops_that_channels_feeds(
+    bot: Bot, feeds_server: FeedServer
+) -> None:
+    from bot.feeds.store import Subscription
+
+    assert bot.deps.feeds is not None
+    store = bot.deps.feeds.store
+    await store.add(Subscription(f"slack:{TEAM}:{CHANNEL}", feeds_server.feed_url("a")))
+    await store.add(Subscription(f"slack:{TEAM}:C0OTHER", feeds_server.feed_url("b")))
+    someone = {"type": "member_left_channel", "user": "U0USER", "channel": CHANNEL, "team": TEAM,
+               "channel_type": "C"}  # fmt: skip
+    assert await bot.event(someone, "EvLeft1") == 200  # a person leaving changes nothing
+    assert await bot.event({**someone, "user": BOT_USER}, "EvLeft2") == 200
+    await bot.settle()
+    assert [s.channel_key for s in await store.subscriptions()] == [f"slack:{TEAM}:C0OTHER"]
+    uninstalled = event_body({"type": "app_uninstalled"}, "EvGone")
+    status, _, _ = await bot.send(uninstalled)
+    assert status == 200
+    await bot.settle()
+    assert await store.subscriptions() == []
