@@ -185,6 +185,8 @@ class FeedSubscriptionConfig:
 
     channel: str = ""
     url: str = ""
+    #: New stories go only into the channel's digest, never posted.
+    quiet: bool = False
 
 
 @dataclass(frozen=True)

@@ -109,9 +109,12 @@ def feed_group(adapter: RequestSink | None) -> Any:
         await adapter.on_request(interaction, text, Trigger.COMMAND, options, command="feed")
 
     @group.command(name="add", description="Follow a feed (or the feed a site links to) here")
-    @app_commands.describe(url="The feed's address, or a page that links to its feed")
-    async def add(interaction: discord.Interaction, url: Text) -> None:
-        await ask(interaction, f"add {url}")
+    @app_commands.describe(
+        url="The feed's address, or a page that links to its feed",
+        quiet="Post nothing: new stories only go into this channel's /digest",
+    )
+    async def add(interaction: discord.Interaction, url: Text, quiet: bool = False) -> None:
+        await ask(interaction, f"add {url} quiet" if quiet else f"add {url}")
 
     @group.command(name="list", description="The feeds this channel follows")
     async def list_(interaction: discord.Interaction) -> None:
@@ -126,7 +129,7 @@ def feed_group(adapter: RequestSink | None) -> Any:
 
 
 async def sync_commands(config: Config, *, guild_id: int | None = None) -> int:
-    """Register /summarize, "Summarize" and /feed with Discord (`newsbot discord-sync`)."""
+    """Register the commands and the "Summarize" menu with Discord (`newsbot discord-sync`)."""
     token = secret("DISCORD_TOKEN", required_for="newsbot discord-sync")
     client = discord.Client(intents=discord.Intents.default())  # REST only: no gateway
     tree = build_tree(client)

@@ -17,6 +17,8 @@ class SummaryPost:
     #: The link it summarizes (None for pasted text).
     url: str | None
     private: bool = False
+    #: Shown to nobody, only recorded for the channel's digest (a feed followed quietly).
+    quiet: bool = False
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,11 @@ class ChatWorkflow:
 
     async def publish(self, event: ChatEvent, outbox: Outbox, post: SummaryPost) -> str | None:
         """Post a summary nobody asked for just now (a feed's new story) as any other post:
-        remembered for "already summarized here" and told to the post listeners."""
+        remembered for "already summarized here" and told to the post listeners. A quiet one is
+        not posted at all: only the listeners hear of it (the digest records it)."""
+        if post.quiet:
+            await self._tell_listeners(event, post, "")
+            return None
         permalink = await self._send(outbox, post, event)
         if permalink and not post.private:
             if post.url:

@@ -47,7 +47,7 @@ class DigestRecorder:
         self.encoder = encoder
 
     async def __call__(self, event: ChatEvent, post: SummaryPost, permalink: str) -> None:
-        if post.private or not permalink or is_direct(event):
+        if post.private or not (permalink or post.quiet) or is_direct(event):
             return
         result = post.result
         posted = event.__class__(

@@ -55,8 +55,10 @@ class Feeds:
 
     async def start(self, outbox_for: OutboxFor, *, spread: float | None = None) -> None:
         """Add the operator's feeds from config, then poll every live feed."""
-        for channel_key, url in self._configured:
-            sub = Subscription(channel_key, url, added_by="config", added_at=self.clock())
+        for channel_key, url, quiet in self._configured:
+            sub = Subscription(
+                channel_key, url, added_by="config", added_at=self.clock(), quiet=quiet
+            )
             await self.store.add(sub)  # False (kept as is) if already there
         await self.poller.start(outbox_for, spread=spread)
 
@@ -73,8 +75,9 @@ class Feeds:
         await self.store.close()
 
 
-def configured_subscriptions(config: Config) -> list[tuple[str, str]]:
-    """The [[feeds.subscriptions]] as (channel key, normalised URL); ConfigError if malformed."""
+def configured_subscriptions(config: Config) -> list[tuple[str, str, bool]]:
+    """The [[feeds.subscriptions]] as (channel key, normalised URL, quiet); ConfigError if
+    malformed."""
     out = []
     for i, entry in enumerate(config.feeds.subscriptions):
         key = f"feeds.subscriptions[{i}]"
@@ -87,7 +90,7 @@ def configured_subscriptions(config: Config) -> list[tuple[str, str]]:
         if platform not in ("slack", "discord", "memory"):
             raise ConfigError(f"{key}.channel must start with slack: or discord:")
         try:
-            out.append((entry.channel, normalize_url(entry.url)))
+            out.append((entry.channel, normalize_url(entry.url), entry.quiet))
         except Exception as exc:  # noqa: BLE001 - any reason is a config error here
             raise ConfigError(f"{key}.url is not a usable http(s) URL: {exc}") from None
     return out

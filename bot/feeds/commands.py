@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from bot.fetch import Fetcher
 
 USAGE = (
-    "Usage: `/feed add <feed or site URL>` to follow a feed in this channel, `/feed list`, "
-    "`/feed remove <URL or number from the list>`."
+    "Usage: `/feed add <feed or site URL> [quiet]` to follow a feed in this channel (quiet: its "
+    "stories only go into `/digest`), `/feed list`, `/feed remove <URL or number from the list>`."
 )
 NOT_ALLOWED = "Only the people this bot's operator listed may change this channel's feeds."
 CHECKING = "Checking that feed…"
@@ -60,15 +60,19 @@ class FeedCommands:
             return _say(event, USAGE, "usage")
         if verb == "remove":
             return _say(event, await self._remove(event.channel_key, arg))
+        url, _, mode = arg.partition(" ")
+        if mode.strip().lower() not in ("", "quiet"):
+            return _say(event, USAGE, "usage")
         try:
-            split_http_url(arg)
+            split_http_url(url)
         except BotError as exc:
             return _say(event, exc.message, exc.kind)
-        return Conversation(event, reply_now=Accepted(CHECKING), work=arg)
+        return Conversation(event, reply_now=Accepted(CHECKING), work=(url, bool(mode.strip())))
 
     async def carry_out(self, conversation: Conversation, outbox: Outbox) -> None:
         """`/feed add`: find and read the feed, then subscribe the channel and poll it now."""
-        event, url = conversation.event, str(conversation.work)
+        event = conversation.event
+        url, quiet = conversation.work  # type: ignore[misc]
         try:
             feed_url, feed = await resolve_feed(self.fetcher, url)
             feed_url = normalize_url(feed_url)
@@ -84,16 +88,19 @@ class FeedCommands:
             limit = self.config.max_feeds_per_channel
             await outbox.send(Notice(f"This channel already follows {limit} feeds, the limit."))
             return
-        sub = Subscription(event.channel_key, feed_url, feed.title, event.user_key, self.clock())
+        sub = Subscription(
+            event.channel_key, feed_url, feed.title, event.user_key, self.clock(), quiet=quiet
+        )
         await self.store.add(sub)
         self.poller.poll_soon(feed_url)
         latest = min(self.config.initial_items, len(feed.items))
+        what = (
+            "I won't post its stories: each new one goes into this channel's `/digest`."
+            if quiet
+            else f"I'll post its latest {latest} stories, then each new one."
+        )
         await outbox.send(
-            Notice(
-                f"This channel now follows {feed.title} ({feed_url}). I'll post its latest "
-                f"{latest} stories, then each new one.",
-                "feed_added",
-            )
+            Notice(f"This channel now follows {feed.title} ({feed_url}). {what}", "feed_added")
         )
 
     # --- helpers -------------------------------------------------------------------------------
@@ -110,7 +117,8 @@ class FeedCommands:
         lines = []
         for n, sub in enumerate(subs, 1):
             paused = f" (paused: {sub.paused})" if sub.paused else ""
-            lines.append(f"{n}. {sub.title or sub.url} <{sub.url}>{paused}")
+            quiet = " (quiet: digest only)" if sub.quiet else ""
+            lines.append(f"{n}. {sub.title or sub.url} <{sub.url}>{quiet}{paused}")
         return "Feeds followed here:\n" + "\n".join(lines)
 
     async def _remove(self, channel_key: str, arg: str) -> str:

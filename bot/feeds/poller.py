@@ -240,7 +240,7 @@ class FeedPoller:
         if not await self.state.claim(f"feeditem:{_seen_space(sub)}:{item.key}", SEEN_TTL):
             return "other replica"
         site = f"{feed.title} · {result.site}" if result.site else feed.title
-        post = SummaryPost(dataclasses.replace(result, site=site), item.link)
+        post = SummaryPost(dataclasses.replace(result, site=site), item.link, quiet=sub.quiet)
         event = _feed_event(sub, item.link)
         try:
             await self.chat.publish(event, self._outbox(sub.channel_key), post)

@@ -32,6 +32,8 @@ class Subscription:
     #: False until the first poll has marked the backlog seen (all but the latest few items).
     primed: bool = False
     paused: str = ""
+    #: New stories go only into the channel's digest, never posted (`/feed add <url> quiet`).
+    quiet: bool = False
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ class QuestionFeature:
 
     async def on_posted(self, event: ChatEvent, post: SummaryPost, permalink: str) -> None:
         """Workflow listener: remember which thread got which summary."""
+        if not permalink:  # recorded quietly for a digest: there is no thread to ask in
+            return
         await self.threads.remember(event, post, permalink)
 
     # --- Feature ------------------------------------------------------------------------------

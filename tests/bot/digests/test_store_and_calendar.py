@@ -105,6 +105,26 @@ async def test_only_public_channel_posts_are_recorded(platform, workspace, chann
         assert (one.title, one.bullets, one.poster) == ("Title", ("A bullet.",), "slack:T1:U1")
 
 
+async def test_a_quiet_feed_story_is_recorded_without_a_chat_post():
+    """A feed followed quietly has no message in the channel: the story is in the digest,
+    with no "first shared here" link and no votes."""
+    import dataclasses
+
+    from bot.chat import ChatEvent, Trigger
+    from bot.digests.recorder import DigestRecorder
+    from bot.digests.store import MemoryDigestStore
+
+    store = MemoryDigestStore()
+    event = ChatEvent("slack", "T1", "C1", "feed", "x", Trigger.AUTO, is_bot=True)
+    quiet = dataclasses.replace(summary_post(False), quiet=True)
+    recorder = DigestRecorder(store, clock=lambda: 50.0)
+    await recorder(event, summary_post(False), "")  # an ordinary post with no permalink: skipped
+    assert await store.entries(event.channel_key, 0, 100) == []
+    await recorder(event, quiet, "")
+    (one,) = await store.entries(event.channel_key, 0, 100)
+    assert (one.title, one.permalink, one.vote_key) == ("Title", "", "")
+
+
 async def test_old_posts_are_pruned_in_the_background():
     import dataclasses
     import time

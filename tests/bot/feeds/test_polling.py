@@ -38,6 +38,30 @@ async def test_new_subscription_posts_only_the_latest_few_oldest_first(
         assert post.result.bullets  # a real summary of the article page
 
 
+async def test_a_quiet_subscription_posts_nothing_and_hands_each_story_to_the_digest(
+    server: FeedServer, fake_clock: FakeClock
+) -> None:
+    server.add_feed("world", "World News", 4)
+    async with open_bot(server, fake_clock) as bot:
+        heard: list[tuple[SummaryPost, str]] = []
+
+        async def listener(event, post, permalink):  # the digest recorder's place
+            heard.append((post, permalink))
+
+        bot.chat.on_posted(listener)
+        replies = await bot.platform.command(
+            CHANNEL, f"add {server.feed_url('world')} quiet", command="feed"
+        )
+        assert "goes into this channel's `/digest`" in replies[-1].outcome.text
+        await bot.poller.poll(server.feed_url("world"))
+        assert bot.posts() == []  # nothing shown in the channel
+        assert [(p.url, p.quiet, link) for p, link in heard] == [
+            (server.article(f"world-{i}"), True, "") for i in (2, 3, 4)
+        ]
+        listed = await bot.platform.command(CHANNEL, "list", command="feed")
+        assert "(quiet: digest only)" in listed[-1].outcome.text
+
+
 async def test_unchanged_feed_is_a_304_and_costs_no_parsing(
     server: FeedServer, fake_clock: FakeClock
 ) -> None:
