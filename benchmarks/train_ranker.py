@@ -1,14 +1,15 @@
 """Train the learned sentence ranker and write summarizer/data/ranker.json.
 
 Labels come from a greedy ROUGE oracle (the sentences whose union best matches the reference,
-scored by ROUGE-1 + ROUGE-2 F1, up to 3 for CNN/DM and 1 for XSum), mixed with each sentence's
-own ROUGE-1 + ROUGE-2 F1 against the reference (soft labels, `SOFT_LABEL_MIX`). The model is
-a linear scorer over form-free features (position, length in letters, centrality, term frequency,
-quote/number flags, see summarizer/extractive/features.py) plus, optionally, the MiniLM
-embedding itself,
-trained with a listwise softmax loss per article (each article weighs the same, and both data
-sets weigh the same in total; XSum's position columns are neutral, see XSUM_POSITIONS_NEUTRAL).
-Only the TRAIN part of both dev files is used (split rule in benchmarks/common.py); a fixed
+scored by ROUGE-1 + ROUGE-2 F1, up to 3 for CNN/DM and bbc_dev and 1 for XSum), mixed with each
+sentence's own ROUGE-1 + ROUGE-2 F1 against the reference (soft labels, `SOFT_LABEL_MIX`). The
+model is a linear scorer over form-free features (position, length in letters, centrality, term
+frequency, quote/number flags, see summarizer/extractive/features.py) plus, optionally, the
+MiniLM embedding itself, trained with a listwise softmax loss per article (each article weighs the same, and each
+data set weighs DATASET_WEIGHTS in total; XSum's position columns are neutral, see
+XSUM_POSITIONS_NEUTRAL). The data sets are TRAIN_DATASETS: lower-cased, tokenised CNN/DM and
+raw, cased BBC text (XSum, bbc_dev), so raw text carries two thirds of the loss.
+Only the TRAIN part of each dev file is used (split rule in benchmarks/common.py); a fixed
 slice of it picks the regularisation. Then the set scorer (summarizer/extractive/sets.py) is fitted
 for that ranker: over every CNN/DM train article's candidate bullet sets, a per-article
 softmax against the softmax of each set's ROUGE-1 + ROUGE-2 F1; its weights go into the
@@ -32,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from common import DATASETS, ROOT, cached_embeddings, load_articles, paired_gain
+from common import BENCH_DATASETS, ROOT, cached_embeddings, load_articles, paired_gain
 from scipy.optimize import minimize
 
 from summarizer.extractive.features import FORM_FREE_FEATURES, Features, sentence_features
@@ -48,6 +49,18 @@ FEATURES = [
     "lead_similarity", "has_quote", "starts_with_quote", "has_digit", "question",
     *FORM_FREE_FEATURES,
 ]
+#: The data sets the ranker learns from (their train parts), each at its own bullet count:
+#: lower-cased, tokenised CNN/DM, and raw, cased BBC text (XSum; bbc_dev, whose articles keep
+#: their lede).
+TRAIN_DATASETS = ("cnndm", "xsum", "bbc")
+#: Each data set's share of the loss (every article within a data set weighs the same). In CV
+#: (`--cv-mix`) more raw text raised bbc_dev and XSum further but took CNN/DM's gain over Lead-3
+#: under +1.0 R-1 (bbc_dev x2: +0.73; CNN/DM x0.5: +0.94), so each weighs the same.
+DATASET_WEIGHTS = {"cnndm": 1.0, "xsum": 1.0, "bbc": 1.0}
+#: bbc_dev's labels: "oracle" (the greedy 3-sentence ROUGE oracle against the sentences its
+#: summary keeps, like CNN/DM's) or "kept" (every sentence the summary keeps, ~7 an article).
+#: In CV the oracle gained more on both raw sets (bbc_dev +7.18 vs +6.21, XSum +3.41 vs +3.06).
+BBC_LABELS = "oracle"
 #: Train articles of cnndm_dev used: an evenly spaced sample (0 = all 2,877). 1,200 beat 400
 #: on the held-out slice; all 2,877 scored the same as 1,200 in 5-fold cross-validation over
 #: the train part (`--cv`, BENCHMARKS.md). XSum uses its whole train part.
@@ -73,8 +86,14 @@ XSUM_POSITIONS_NEUTRAL = True
 #: good set a little. 0.5 had the best 5-fold CV objective of 0.2 / 0.5 / 1.0 (`--cv-sets`).
 SET_TEMPERATURE = 0.5
 #: Which data sets teach the set scorer. Only CNN/DM's 3-bullet summaries: taught XSum's
-#: one-sentence ones too, it gave back most of the CNN/DM gain in CV (`--cv-sets`).
+#: one-sentence ones too, it gave back most of the CNN/DM gain in CV (`--cv-sets`). Taught
+#: bbc_dev's too (`--cv-mix`), bbc_dev's gain over Lead-3 rose from +7.2 to +11.5 R-1 but CNN/DM's
+#: fell from +1.3 to +0.0 (bbc_dev alone: +11.8 and -0.5): its long references reward long
+#: sentences, which CNN/DM's short highlights do not.
 SET_DATASETS = ("cnndm",)
+#: Which data sets teach the one-bullet set weights (their articles cut to one bullet). Adding
+#: bbc_dev moved XSum by +0.12 R-1 in CV (interval +-0.9): noise, so it stays out.
+SINGLE_SET_DATASETS = ("cnndm",)
 #: The one-bullet weights leave out the word-pair features: in CV they raised ROUGE-2 at
 #: three bullets in every fold (+0.16) but moved one-bullet summaries by noise only.
 SINGLE_SET_FEATURES = [name for name in SET_FEATURES if name not in BIGRAM_SET_FEATURES]
@@ -178,6 +197,8 @@ class Doc:
     sentences: list[str]
     ref_tokens: list[str]
     holdout: bool
+    #: bbc_dev only: 1 for each sentence its extractive summary keeps
+    kept: np.ndarray | None = None
 
 
 def encoder_settings() -> tuple[str, object]:
@@ -194,10 +215,12 @@ def encoder_settings() -> tuple[str, object]:
     return tag, lambda: SentenceEncoder(quantize_int8=config.embedding_int8)
 
 
-def build_docs(limits: dict[str, int | None]) -> list[Doc]:
+def build_docs(limits: dict[str, int | None],
+               datasets: tuple[str, ...] = TRAIN_DATASETS) -> list[Doc]:
     tag, factory = encoder_settings()
     docs = []
-    for dataset, (_, k) in DATASETS.items():
+    for dataset in datasets:
+        k = BENCH_DATASETS[dataset][1]
         embedded = cached_embeddings(dataset, "train", factory, limits.get(dataset), tag)
         for art, text, sents, vecs in embedded:
             if len(sents) < 2:
@@ -208,14 +231,30 @@ def build_docs(limits: dict[str, int | None]) -> list[Doc]:
             labels[greedy_oracle(toks, ref_tokens, k)] = 1.0
             if not labels.any():
                 continue
+            kept = _kept(sents, art.reference) if dataset == "bbc" else None
             # a fixed slice of the TRAIN part picks hyper-parameters (never the eval part)
             holdout = int(hashlib.md5(art.id.encode()).hexdigest(), 16) % 5 == 0
             soft = np.array([sum(fast_rouge12(t, ref_tokens)) for t in toks])
             docs.append(Doc(art.id, dataset, k, sentence_features(sents, vecs, text), labels, soft,
-                            [s.text for s in sents], ref_tokens, holdout))
+                            [s.text for s in sents], ref_tokens, holdout, kept))
         print(f"  {dataset}: {sum(d.dataset == dataset for d in docs)} train articles",
               file=sys.stderr)
     return docs
+
+
+def _kept(sentences: list, reference: str) -> np.ndarray | None:
+    """1 for each sentence found verbatim (spaces aside) among the reference's sentences."""
+    ref = "".join(reference.split())
+    kept = np.array([float("".join(s.text.split()) in ref) for s in sentences])
+    return kept if kept.any() else None
+
+
+def with_labels(docs: list[Doc], bbc_labels: str) -> list[Doc]:
+    """The docs with bbc_dev's labels of the kind `bbc_labels` names (see BBC_LABELS)."""
+    if bbc_labels == "oracle":
+        return docs
+    return [replace(d, labels=d.kept) if d.dataset == "bbc" and d.kept is not None else d
+            for d in docs]
 
 
 def _design(docs: list[Doc], use_embeddings: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -245,7 +284,8 @@ def _rows(d: Doc, mean, std, use_embeddings: bool, neutral_positions: bool) -> n
 
 def fit_listwise(docs: list[Doc], mean, std, use_embeddings: bool, l2: float,
                  xsum_weight: float, soft_mix: float = SOFT_LABEL_MIX,
-                 neutral_positions: bool = XSUM_POSITIONS_NEUTRAL) -> np.ndarray:
+                 neutral_positions: bool = XSUM_POSITIONS_NEUTRAL,
+                 dataset_weights: dict[str, float] = DATASET_WEIGHTS) -> np.ndarray:
     """Weights minimising per-article softmax cross-entropy against the mixed labels."""
     blocks, targets, weights, starts = [], [], [], []
     pos = 0
@@ -254,7 +294,7 @@ def fit_listwise(docs: list[Doc], mean, std, use_embeddings: bool, l2: float,
         x = _rows(d, mean, std, use_embeddings, neutral_positions)
         blocks.append(x)
         targets.append(listwise_target(d, soft_mix))
-        share = xsum_weight if d.dataset == "xsum" else 1.0
+        share = (xsum_weight if d.dataset == "xsum" else 1.0) * dataset_weights.get(d.dataset, 1.0)
         weights.append(share / per_dataset[d.dataset])
         starts.append(pos)
         pos += len(x)
@@ -284,7 +324,8 @@ def fit_listwise(docs: list[Doc], mean, std, use_embeddings: bool, l2: float,
 
 def fit_pairwise(docs: list[Doc], mean, std, use_embeddings: bool, l2: float,
                  xsum_weight: float,
-                 neutral_positions: bool = XSUM_POSITIONS_NEUTRAL) -> np.ndarray:
+                 neutral_positions: bool = XSUM_POSITIONS_NEUTRAL,
+                 dataset_weights: dict[str, float] = DATASET_WEIGHTS) -> np.ndarray:
     """RankNet: weights minimising log(1 + exp(s_neg - s_pos)) over every (oracle, other)
     sentence pair of an article; each article weighs the same (its pairs share its weight)."""
     diffs, weights = [], []
@@ -296,7 +337,7 @@ def fit_pairwise(docs: list[Doc], mean, std, use_embeddings: bool, l2: float,
             continue
         pi, ni = np.repeat(pos, len(neg)), np.tile(neg, len(pos))
         diffs.append(x[pi] - x[ni])
-        share = xsum_weight if d.dataset == "xsum" else 1.0
+        share = (xsum_weight if d.dataset == "xsum" else 1.0) * dataset_weights.get(d.dataset, 1.0)
         weights.append(np.full(len(pi), share / per_dataset[d.dataset] / len(pi)))
     x_all = np.concatenate(diffs)
     row_w = np.concatenate(weights)
@@ -444,7 +485,8 @@ def fit_sets(tables: list[SetTable], temperature: float = SET_TEMPERATURE, l2: f
     }
 
 
-def with_sets(spec: dict, docs: list[Doc]) -> dict:
+def with_sets(spec: dict, docs: list[Doc], set_datasets: tuple[str, ...] = SET_DATASETS,
+              single_datasets: tuple[str, ...] = SINGLE_SET_DATASETS) -> dict:
     """The sentence ranker `spec` with set-scorer weights fitted on `docs` for it: for their
     own bullet count, and for one bullet.
 
@@ -453,16 +495,16 @@ def with_sets(spec: dict, docs: list[Doc]) -> dict:
     weights for three bullets prefer short sentences and lose to MMR at one bullet, and one
     set of weights for both lost 0.9 CNN/DM R-1 in CV (`--cv-sets`).
     """
-    teaching = [d for d in docs if d.dataset in SET_DATASETS]
+    teaching = [d for d in docs if d.dataset in set_datasets]
     subset = fit_sets(set_tables(teaching, spec))
-    single = set_tables([replace(d, k=1) for d in teaching], spec)
+    single = set_tables([replace(d, k=1) for d in docs if d.dataset in single_datasets], spec)
     single_weights = fit_sets(single, features=SINGLE_SET_FEATURES)
     return {**spec, "subset": {**subset, "single": single_weights}}
 
 
 def _objective(metrics: dict[str, float]) -> float:
     """Both data sets, R1 + R2 each."""
-    return sum(metrics.get(f"{ds}_{m}", 0.0) for ds in DATASETS for m in ("r1", "r2"))
+    return sum(metrics.get(f"{ds}_{m}", 0.0) for ds in TRAIN_DATASETS for m in ("r1", "r2"))
 
 
 def _report(label: str, metrics: dict[str, float]) -> None:
@@ -499,7 +541,7 @@ def cross_validate(docs: list[Doc]) -> None:
     sample = {a.id for a in load_articles("cnndm", "train", 1200)}
     fold = {d.id: int(hashlib.md5(d.id.encode()).hexdigest(), 16) % 5 for d in docs}
     def shipped_sample(d: Doc) -> bool:
-        return d.dataset == "xsum" or d.id in sample
+        return d.dataset != "cnndm" or d.id in sample
 
     recipes = {  # name: (which articles may be fitted on, soft-label mix, XSum positions neutral)
         "1,200 cnndm, oracle labels": (shipped_sample, 0.0, False),
@@ -549,7 +591,7 @@ def cross_validate_sets(docs: list[Doc]) -> None:
     results: dict[str, list[dict[str, float]]] = {}
     shipped_articles: dict[str, list] = {}  # the shipped row's out-of-fold articles, pooled
     for f in range(5):
-        fit = [d for d in docs if fold[d.id] != f and (d.dataset == "xsum" or d.id in sample)]
+        fit = [d for d in docs if fold[d.id] != f and (d.dataset != "cnndm" or d.id in sample)]
         mean, std = _design(fit, False)
         spec = spec_for(fit_listwise(fit, mean, std, False, 1e-3, 1.0), mean, std, False, {})
         val = [d for d in docs if fold[d.id] == f]
@@ -594,6 +636,61 @@ def cross_validate_sets(docs: list[Doc]) -> None:
                   file=sys.stderr)  # with the rows above
 
 
+@dataclass(frozen=True)
+class Mix:
+    """A training recipe of `--cv-mix`: which data sets teach what, and how much."""
+
+    ranker: tuple[str, ...] = TRAIN_DATASETS
+    weights: tuple[tuple[str, float], ...] = tuple(DATASET_WEIGHTS.items())
+    bbc_labels: str = BBC_LABELS
+    sets: tuple[str, ...] = SET_DATASETS
+    single: tuple[str, ...] = SINGLE_SET_DATASETS
+
+
+#: `--cv-mix` recipes; the first is the one shipped before bbc_dev joined the mix.
+MIXES = {
+    "before: cnndm + xsum ranker, cnndm sets": Mix(ranker=("cnndm", "xsum")),
+    "+ bbc oracle labels": Mix(bbc_labels="oracle"),
+    "+ bbc kept-sentence labels": Mix(bbc_labels="kept"),
+    "+ bbc oracle, bbc x2": Mix(weights=(("cnndm", 1.0), ("xsum", 1.0), ("bbc", 2.0))),
+    "+ bbc oracle, cnndm x0.5": Mix(weights=(("cnndm", 0.5), ("xsum", 1.0), ("bbc", 1.0))),
+    "+ bbc oracle, sets cnndm + bbc": Mix(sets=("cnndm", "bbc")),
+    "+ bbc oracle, sets bbc": Mix(sets=("bbc",)),
+    "+ bbc oracle, sets cnndm + bbc, single cnndm + bbc": Mix(
+        sets=("cnndm", "bbc"), single=("cnndm", "bbc")),
+}
+
+
+def cross_validate_mix(docs: list[Doc], names: list[str]) -> None:
+    """5-fold CV (md5(id) % 5) of whole recipes, ranker and set weights refitted per fold on
+    the other folds, scored on every data set's held-out fold at its own bullet count: the gain
+    over Lead-k per data set, pooled over the folds' articles with a 95 % interval."""
+    sample = {a.id for a in load_articles("cnndm", "train", CNNDM_TRAIN_ARTICLES)}
+    fold = {d.id: int(hashlib.md5(d.id.encode()).hexdigest(), 16) % 5 for d in docs}
+    for name in names:
+        mix = MIXES[name]
+        labelled = with_labels(docs, mix.bbc_labels)
+        pooled: dict[str, list] = {}
+        for f in range(5):
+            rest = [d for d in labelled if fold[d.id] != f and d.dataset in mix.ranker]
+            fit = [d for d in rest if d.dataset != "cnndm" or d.id in sample]
+            mean, std = _design(fit, False)
+            w = fit_listwise(fit, mean, std, False, 1e-3, 1.0, dataset_weights=dict(mix.weights))
+            spec = with_sets(spec_for(w, mean, std, False, {}),
+                             [d for d in docs if fold[d.id] != f], mix.sets, mix.single)
+            validate([d for d in docs if fold[d.id] == f], spec, per_article=pooled)
+        cells = []
+        for dataset in TRAIN_DATASETS:
+            values = pooled.get(dataset, [])
+            if not values:
+                continue
+            gain, low, high = paired_gain([100 * v[0] for v in values],
+                                          [100 * v[2] for v in values])
+            r1 = 100 * float(np.mean([v[0] for v in values]))
+            cells.append(f"{dataset} R-1 {r1:.2f} gain {gain:+.2f} [{low:+.2f}, {high:+.2f}]")
+        print(f"CV mix | {name} | " + " | ".join(cells), file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT)
@@ -605,14 +702,18 @@ def main(argv: list[str] | None = None) -> int:
                         "cnndm train articles), write nothing")
     parser.add_argument("--cv-sets", action="store_true",
                         help="print 5-fold cross-validation of choosing bullets as a set")
+    parser.add_argument("--cv-mix", default="",
+                        help="semicolon-separated MIXES recipes to cross-validate ('all' for every "
+                        "one), write nothing")
     parser.add_argument("--cnndm-limit", type=int, default=CNNDM_TRAIN_ARTICLES,
                         help="first N train articles of cnndm_dev (0 = all)")
     args = parser.parse_args(argv)
     np.random.seed(0)
-    everything = build_docs({"cnndm": None, "xsum": None})
-    if args.cnndm_limit and not (args.cv or args.cv_sets):
+    unlabelled = build_docs({})  # bbc_dev with oracle labels, its kept sentences aside
+    everything = with_labels(unlabelled, BBC_LABELS)
+    if args.cnndm_limit and not (args.cv or args.cv_sets or args.cv_mix):
         sample = {a.id for a in load_articles("cnndm", "train", args.cnndm_limit)}
-        docs = [d for d in everything if d.dataset == "xsum" or d.id in sample]
+        docs = [d for d in everything if d.dataset != "cnndm" or d.id in sample]
     else:
         docs = everything
     if args.cv:
@@ -620,6 +721,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cv_sets:
         cross_validate_sets(docs)
+        return 0
+    if args.cv_mix:
+        names = list(MIXES) if args.cv_mix == "all" else args.cv_mix.split(";")
+        cross_validate_mix(unlabelled, names)
         return 0
     if args.compare:
         compare(docs)
@@ -642,8 +747,9 @@ def main(argv: list[str] | None = None) -> int:
     # refit on the whole train part with the chosen settings
     mean, std = _design(docs, False)
     w = FITTERS[loss](docs, mean, std, emb, l2, xw)
-    meta = {"trained_on": "train part of cnndm_dev.jsonl and xsum_dev.jsonl "
-            "(int(sha1(id), 16) % 3 != 0)", "loss": loss, "l2": l2, "xsum_weight": xw,
+    meta = {"trained_on": "train part of cnndm_dev.jsonl, xsum_dev.jsonl and bbc_dev.jsonl "
+            "(benchmarks/common.py split_of)", "datasets": dict(DATASET_WEIGHTS),
+            "bbc_labels": BBC_LABELS, "loss": loss, "l2": l2, "xsum_weight": xw,
             "command": "HF_HUB_OFFLINE=1 python benchmarks/train_ranker.py",
             "sentence_vectors": encoder_settings()[0]}
     if loss == "listwise" and SOFT_LABEL_MIX:
