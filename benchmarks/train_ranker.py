@@ -7,10 +7,11 @@ model is a linear scorer over form-free features (position, length in letters, c
 frequency, quote/number flags, see summarizer/extractive/features.py) plus, optionally, the
 MiniLM embedding itself, trained with a listwise softmax loss per article (each article weighs
 the same, and each data set weighs DATASET_WEIGHTS in total; XSum's position columns are
-neutral, see XSUM_POSITIONS_NEUTRAL). The data sets are TRAIN_DATASETS: lower-cased, tokenised CNN/DM and
-raw, cased BBC text (XSum, bbc_dev), so raw text carries two thirds of the loss.
+neutral, see XSUM_POSITIONS_NEUTRAL). The data sets are TRAIN_DATASETS: lower-cased, tokenised
+CNN/DM and raw, cased BBC text (XSum, bbc_dev), so raw text carries two thirds of the loss.
 Only the TRAIN part of each dev file is used (split rule in benchmarks/common.py); a fixed
-slice of it picks the regularisation. Then the set scorer (summarizer/extractive/sets.py) is fitted
+slice of it picks the regularisation. Then the set scorer (summarizer/extractive/sets.py) is
+fitted
 for that ranker: over every CNN/DM train article's candidate bullet sets, a per-article
 softmax against the softmax of each set's ROUGE-1 + ROUGE-2 F1; its weights go into the
 same file under "subset", and the weights for one-bullet summaries, fitted the same way on
