@@ -207,22 +207,11 @@ class Fetcher:
 
     async def fetch(self, url: str) -> FetchedPage:
         """Fetch `url` (following vetted redirects) and return its text."""
-        import aiohttp
 
         started = time.monotonic()
         target = _parse(url)
         await self.start()
-        try:
-            async with asyncio.timeout(self.config.timeout_total):
-                raw = await self._follow(target)
-        except BotError:
-            raise
-        except TimeoutError as exc:
-            raise self._timeout_error(exc) from exc
-        except aiohttp.ClientError as exc:
-            raise client_error(exc) from exc
-        except OSError as exc:
-            raise FetchError("I couldn't fetch that link because of a network error.") from exc
+        raw = await self._guarded(self._follow(target), "link")
 
         charset: str | None = None
         # Never on the event loop, whatever the size: a page chooses its own charset, and a
@@ -264,18 +253,22 @@ class Fetcher:
         Same address rules, redirect checks, timeouts and size cap as `fetch`; sends the
         conditional headers given, and a 304 comes back as a response with no body.
         """
-        import aiohttp
 
         from bot.feedfetch import feed_request_headers, finish_feed
 
         target = _parse(url)
         await self.start()
         headers = feed_request_headers(etag, last_modified)
+        finish = functools.partial(finish_feed, self._read_capped)
+        return await self._guarded(self._follow(target, headers, finish), "feed")
+
+    async def _guarded(self, request: Awaitable[_T], what: str) -> _T:
+        """`request` under the total timeout, every failure as a `FetchError` a person reads."""
+        import aiohttp
+
         try:
             async with asyncio.timeout(self.config.timeout_total):
-                return await self._follow(
-                    target, headers, functools.partial(finish_feed, self._read_capped)
-                )
+                return await request
         except BotError:
             raise
         except TimeoutError as exc:
@@ -283,7 +276,7 @@ class Fetcher:
         except aiohttp.ClientError as exc:
             raise client_error(exc) from exc
         except OSError as exc:
-            raise FetchError("I couldn't fetch that feed because of a network error.") from exc
+            raise FetchError(f"I couldn't fetch that {what} because of a network error.") from exc
 
     async def _follow(
         self,
