@@ -27,6 +27,7 @@ from bot.chat.outcomes import (
     VoteCounted,
 )
 from bot.chat.policy import ChatPolicy, Plan
+from bot.chat.posts import vote_key
 from bot.errors import BlockedURLError, BotError, RateLimited, UsageError
 from bot.observability import METRICS
 from bot.service import SummaryResult, SummaryService
@@ -179,10 +180,7 @@ class ChatWorkflow:
             await self._tell_listeners(event, post, "")
             return None
         permalink = await self._send(outbox, post, event)
-        if permalink and not post.private:
-            if post.url:
-                await self.policy.remember_post(event, post.url, permalink)
-            await self._tell_listeners(event, post, permalink)
+        await self._posted(event, post, permalink)
         return permalink
 
     # --- steps ------------------------------------------------------------------------------
@@ -236,9 +234,13 @@ class ChatWorkflow:
         post = SummaryPost(result, url, event.options.private)
         with METRICS.time_stage("post"):
             permalink = await self._send(outbox, post, event)
+        await self._posted(event, post, permalink)
+
+    async def _posted(self, event: ChatEvent, post: SummaryPost, permalink: str | None) -> None:
+        """A public post is remembered for "already summarized here" and told to the listeners."""
         if permalink and not post.private:
-            if url:
-                await self.policy.remember_post(event, url, permalink)
+            if post.url:
+                await self.policy.remember_post(event, post.url, permalink)
             await self._tell_listeners(event, post, permalink)
 
     async def _tell_listeners(self, event: ChatEvent, post: SummaryPost, permalink: str) -> None:
@@ -289,10 +291,3 @@ class ChatWorkflow:
         if isinstance(outcome, Silent):
             log.debug("nothing posted in %s: %s", event.channel_key, outcome.reason)
         return await outbox.send(outcome)
-
-
-def vote_key(event: ChatEvent) -> str:
-    """Votes count per post: the same summary posted in two channels gets two tallies."""
-    if event.message_id:
-        return f"post:{event.channel_key}:{event.message_id}"
-    return event.summary_id

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 
 from bot.chat import ChatEvent, SummaryPost
-from bot.chat.workflow import vote_key
+from bot.chat.posts import message_id_of, vote_key
 from bot.digests.model import DigestEntry
 from bot.digests.store import DigestStore
 from bot.digests.vectors import Encoder, with_vectors
 from bot.stores import Clock
 
 log = logging.getLogger(__name__)
-
-# Slack permalinks end in "/p" + the message ts without its dot; Discord's and the memory
-# platform's in the message id. Votes are keyed by that id (see `vote_key`).
-_SLACK_TS = re.compile(r"/p(\d{10})(\d{6})(?:$|\?)")
-
-
-def message_id_of(platform: str, permalink: str) -> str:
-    """The id of the posted message a permalink points at ("" if it can't be told)."""
-    if platform == "slack":
-        found = _SLACK_TS.search(permalink)
-        return f"{found.group(1)}.{found.group(2)}" if found else ""
-    tail = permalink.rstrip("/").rsplit("/", 1)[-1]
-    return tail if "/" in permalink else ""
-
 
 class DigestRecorder:
     """Turns a public summary post into a `DigestEntry`; DMs and private answers are skipped."""

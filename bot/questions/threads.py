@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from bot.chat import ChatEvent, SummaryPost
+from bot.chat.posts import message_id_of
 from bot.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ class ThreadIndex:
         """A public summary was posted: its thread (and its own message) now lead to it."""
         result = post.result
         # Slack asks in the request's thread; Discord replies to the summary message itself,
-        # whose id ends its permalink (and a command's summary has no request thread).
-        post_id = permalink.rstrip("/").rsplit("/", 1)[-1]
+        # whose id its permalink names (and a command's summary has no request thread).
+        post_id = message_id_of(event.platform, permalink)
         anchor = event.thread or post_id
         record = ThreadSummary(
             post.url, anchor, result.summary_id, result.title,

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from bot.chat.posts import message_id_of
 from bot.config import InvalidConfig, config_from_dict
 from bot.digests.model import DigestEntry
-from bot.digests.recorder import message_id_of
 from bot.digests.store import SQLiteDigestStore
 from bot.digests.stories import story_url
 
