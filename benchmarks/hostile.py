@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.config import CacheConfig, Config, FetchConfig, ServiceConfig  # noqa: E402
 from bot.errors import BotError  # noqa: E402
 from bot.observability import ReadinessChecks, serve_health  # noqa: E402
-from bot.runtime import open_service  # noqa: E402
 from bot.service import SummaryService  # noqa: E402
+from bot.service_setup import open_service  # noqa: E402
 from tests.hostile_pages import many_paragraphs, shared_stream_pdf  # noqa: E402
 from tests.pages import SAMPLE_TEXT, PageServer, article_html  # noqa: E402
 

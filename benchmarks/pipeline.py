@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.config import CacheConfig, Config, FetchConfig  # noqa: E402
-from bot.runtime import open_service  # noqa: E402
+from bot.service_setup import open_service  # noqa: E402
 from tests.pages import SAMPLE_TEXT, PageServer, article_html  # noqa: E402
 
 

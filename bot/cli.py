@@ -16,7 +16,6 @@ import sys
 import textwrap
 import typing
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 from bot.cli_batch import decode
@@ -63,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"{EXIT_CODES}\n\n{_files_help()}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"newsbot {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -145,10 +144,23 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
+    from importlib import metadata  # scans every installed package: only for --version
+
     try:
         return metadata.version("newsbot")
     except metadata.PackageNotFoundError:  # run from a source tree without `pip install`
         return "(not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, looked up only when asked for (argparse's own wants it up front)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: typing.Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"newsbot {_version()}")
+        parser.exit()
 
 
 def _bullets(value: str) -> int:
@@ -291,7 +303,7 @@ def _one_shot(config: Config) -> Config:
 
 
 async def _summarize(args: argparse.Namespace, config: Config) -> int:
-    from bot.runtime import open_service
+    from bot.service_setup import open_service
 
     source: str = args.source
     is_url = looks_like_url(source)

@@ -52,7 +52,7 @@ async def run_ask(
     if url is None:
         text, _cut = read_source(args.source)
     else:
-        from bot.runtime import open_service
+        from bot.service_setup import open_service
 
         # through the core: the same fetch rules and cache as in chat
         async with open_service(config) as service:

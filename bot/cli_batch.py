@@ -49,7 +49,7 @@ async def run_batch(
     """Write one row per line to `output`; returns (lines failed, lines read)."""
     from tqdm import tqdm
 
-    from bot.runtime import open_service
+    from bot.service_setup import open_service
 
     check_paths(input_, output)
     total = None if input_ == "-" else _count_lines(Path(input_))

@@ -49,7 +49,7 @@ async def digest_inputs(
     config: Config, items: list[tuple[str, str | None]], bullets: int | None
 ) -> Digest:
     """Summarize each input (links through the cache), then group them like a channel's posts."""
-    from bot.runtime import open_service
+    from bot.service_setup import open_service
 
     async with open_service(config) as service:
 

@@ -1,9 +1,9 @@
-"""Start-up and shutdown: build the summarizer, cache, fetcher and service once per process."""
+"""The chat bot process: the core plus shared state, the chat workflow, its features and the
+adapters, started and stopped together (`newsbot run`)."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import logging
 import signal
@@ -13,86 +13,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.adapters.base import Adapter, AdapterDeps
-from bot.cache import open_cache
 from bot.chat import ChatWorkflow, Outbox
 from bot.chat.policy import ChatPolicy
-from bot.config import Config, LogConfig
+from bot.config import Config
 from bot.errors import ChannelUnavailable, ConfigError
 from bot.fetch import Fetcher
-from bot.logs import setup_logging
 from bot.observability import METRICS, ReadinessChecks, serve_health
 from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
+from bot.service_setup import open_service
 from bot.state import StateStore, open_state_store
-from bot.workpool import WorkPool
-from summarizer import (
-    BatchingRunner,
-    ModelLoadError,
-    ProcessSummarizer,
-    Summarizer,
-    load_summarizer,
-)
+from summarizer import Summarizer
 
 if TYPE_CHECKING:
     from bot.digests.setup import Digests
     from bot.feeds import Feeds
 
 log = logging.getLogger(__name__)
-
-
-def build_summarizer(config: Config) -> Summarizer:
-    """Load the configured backend now, so a bad model is a start-up error, not a chat one."""
-    try:
-        if config.summarizer.isolation == "process":
-            setup = functools.partial(setup_logging, _log_config_in_effect(config))
-            backend: Summarizer = ProcessSummarizer(config.summarizer, child_setup=setup)
-        else:
-            backend = load_summarizer(config.summarizer)
-    except ModelLoadError as exc:
-        raise ConfigError(f"summarizer backend {config.summarizer.backend!r}: {exc}") from exc
-    # one worker thread feeds the model; requests arriving together are batched into one call.
-    # The core's [service] limits decide what is "busy", so the runner's queue must not be
-    # the smaller one.
-    limits = config.service
-    waiting = limits.max_queue + limits.max_concurrent_summaries
-    queue_size = max(config.summarizer.queue_size, waiting)
-    runner_config = dataclasses.replace(config.summarizer, queue_size=queue_size)
-    return BatchingRunner.from_config(backend, runner_config, on_batch=METRICS.observe_batch)
-
-
-def _log_config_in_effect(config: Config) -> LogConfig:
-    """The log settings this process runs with (`--debug` or the CLI's quieter level
-    included), so the model process logs exactly like it: format, level, token masking."""
-    level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
-    if level in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        return dataclasses.replace(config.log, level=level)
-    return config.log
-
-
-@asynccontextmanager
-async def open_service(
-    config: Config,
-    summarizer: Summarizer | None = None,
-    fetcher: Fetcher | None = None,
-    state: StateStore | None = None,
-) -> AsyncIterator[SummaryService]:
-    """A ready `SummaryService`, closed (sessions, cache, pools) on exit."""
-    summarizer = summarizer or build_summarizer(config)
-    cache = open_cache(config.cache)
-    # page workers start on first use; closing kills busy ones, so a stuck page can't hold
-    # up shutdown
-    setup = functools.partial(setup_logging, _log_config_in_effect(config))
-    pages = WorkPool.from_config(config.service, child_setup=setup)
-    service = SummaryService(
-        config, summarizer, cache=cache, fetcher=fetcher, state=state, pages=pages
-    )
-    try:
-        yield service
-    finally:
-        try:
-            await service.close()
-        finally:
-            await pages.close()
 
 
 @dataclass(frozen=True)
@@ -124,7 +61,7 @@ async def open_deps(
             state = FallbackStateStore(state)  # a lost Redis degrades, never crashes
         stack.push_async_callback(state.close)
         service = await stack.enter_async_context(
-            open_service(config, summarizer, fetcher, state)
+            open_service(config, summarizer, fetcher, state, METRICS)
         )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
         chat = ChatWorkflow(service, policy, state)

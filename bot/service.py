@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bot.cache import SummaryCache, cache_key
 from bot.config import Config
@@ -30,7 +30,6 @@ from bot.errors import (
 )
 from bot.extract import Article
 from bot.fetch import Fetcher
-from bot.observability import METRICS
 from bot.pagework import page_article, paste_article
 from bot.state import StateStore
 from bot.urls import normalize_url
@@ -108,6 +107,27 @@ class SummaryResult:
         return cls(**fields, cached=cached)
 
 
+class CoreMetrics(Protocol):
+    """What the core records: `bot.observability.Metrics` for a bot, nothing for a CLI run."""
+
+    def observe_timings(self, timings: dict[str, float]) -> None: ...
+    def cache_lookup(self, hit: bool) -> None: ...
+    def track_queue_depth(self, depth: Callable[[], float]) -> None: ...
+
+
+class _Unrecorded:
+    """A one-shot CLI command has no /metrics endpoint: nothing to record (nor to import)."""
+
+    def observe_timings(self, timings: dict[str, float]) -> None:
+        pass
+
+    def cache_lookup(self, hit: bool) -> None:
+        pass
+
+    def track_queue_depth(self, depth: Callable[[], float]) -> None:
+        pass
+
+
 class SummaryService:
     """Shared by every front end; owns the worker pools and the in-flight table."""
 
@@ -120,8 +140,10 @@ class SummaryService:
         fetcher: Fetcher | None = None,
         state: StateStore | None = None,
         pages: WorkPool | None = None,
+        metrics: CoreMetrics | None = None,
     ) -> None:
         self.config = config
+        self.metrics = metrics or _Unrecorded()
         self.summarizer = summarizer
         self.cache = cache
         #: Shared with other replicas (Redis): lets only one of them fetch a given URL.
@@ -137,7 +159,7 @@ class SummaryService:
         self._waiting = 0
         self._pace = Pace()
         self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
-        METRICS.track_queue_depth(lambda: self._waiting)
+        self.metrics.track_queue_depth(lambda: self._waiting)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -268,7 +290,7 @@ class SummaryService:
         )
         if not result_bullets:
             raise SummarizeError("I couldn't find anything worth summarizing in that text.")
-        METRICS.observe_timings(timings)
+        self.metrics.observe_timings(timings)
         return SummaryResult(
             bullets=result_bullets,
             backend=summary.backend,
@@ -348,7 +370,7 @@ class SummaryService:
 
     async def _cache_get(self, key: str) -> SummaryResult | None:
         entry = await _quietly(self.cache.get(key), "cache read")
-        METRICS.cache_lookup(hit=entry is not None and entry.ok)
+        self.metrics.cache_lookup(hit=entry is not None and entry.ok)
         if entry is None:
             return None
         if not entry.ok:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import array
 import contextlib
-import importlib.metadata
 import json
 import os
 import shutil
@@ -63,9 +62,10 @@ def _identifier_from_cache() -> Any:
 
 def _cache_folder(source: Path) -> Path:
     import platformdirs
+    import py3langid
 
     stat = source.stat()
-    stamp = f"{importlib.metadata.version('py3langid')}-{stat.st_size}-{int(stat.st_mtime)}"
+    stamp = f"{py3langid.__version__}-{stat.st_size}-{int(stat.st_mtime)}"
     return Path(platformdirs.user_cache_dir("newsbot")) / "langid" / stamp
 
 

