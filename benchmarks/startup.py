@@ -31,8 +31,12 @@ def commands(file: str) -> list[tuple[str, list[str]]]:
 
 
 def time_runs(argv: list[str], runs: int) -> list[float]:
-    """Wall seconds of each of `runs` runs after one untimed warm-up (page cache, .pyc files)."""
+    """Wall seconds of each of `runs` runs after one untimed warm-up (page cache, .pyc files).
+
+    Python writes .pyc files as on a user's machine, even where the environment says not to
+    (PYTHONDONTWRITEBYTECODE): otherwise every run compiles the project's changed modules."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out: list[float] = []
     for i in range(runs + 1):
         started = time.perf_counter()
