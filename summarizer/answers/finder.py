@@ -21,6 +21,7 @@ from typing import Protocol
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from summarizer.answers import confidence
 from summarizer.text.cleaning import clean_text
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import split_sentences
@@ -28,7 +29,7 @@ from summarizer.text.units import Sentence
 
 DOESNT_SAY = "The article doesn't say."
 #: Tuned on the tune split (benchmarks/answer_bench.py --tune); see BENCHMARKS.md.
-THRESHOLD = 0.15
+THRESHOLD = 0.4
 #: Weight of lexical coverage against the encoder's cosine in a sentence's confidence.
 COVERAGE_WEIGHT = 0.7
 #: Weight of BM25 (relative to the article's best sentence) in the ranking only.
@@ -65,8 +66,18 @@ _STOPWORDS = {
 #: is more likely the answer. Patterns over the question, then over a candidate sentence.
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand"
 _ANSWER_TYPES = {
     "en": (
+        (  # a count: a number that is not a price or a share
+            re.compile(r"\bhow many\b", re.I),
+            re.compile(
+                rf"(?<![£$€\d.,])(?>\d+(?:[.,]\d+)*)(?!\s*(%|per ?cent))|"
+                rf"\b({_NUMBER_WORDS}|million|billion|dozen|dozens|hundreds|thousands|"
+                rf"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+                re.I,
+            ),
+        ),
         (
             re.compile(
                 r"\b(how (many|much|old|long|fast|big)|what (share|percentage|proportion|"
@@ -85,7 +96,9 @@ _ANSWER_TYPES = {
         ),
         (
             re.compile(
-                r"^\s*(who|whom|whose|where|which (city|country|club|company|firm|team))\b", re.I
+                r"^\s*(who|whom|whose|where|which (cit(y|ies)|countr(y|ies)|clubs?|compan(y|ies)|"
+                r"firms?|teams?))\b",
+                re.I,
             ),
             re.compile(r"(?<=\w)[\s,(]+[A-Z][a-z]+"),
         ),
@@ -226,42 +239,56 @@ class AnswerFinder:
         return Answer(question, quotes, float(confidence[best]))
 
     def scores(self, index: ArticleIndex, question: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """(ranking score, absolute confidence) per sentence; None if nothing can be compared."""
+        """(ranking score, confidence) per sentence; None if nothing can be compared."""
+        views = self.views(index, question)
+        if views is None:
+            return None
+        rank, rows = views
+        return rank, confidence.probability(rows)
+
+    def views(self, index: ArticleIndex, question: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ranking score, the confidence model's `FEATURES`) per sentence."""
         if not index.sentences or not question.strip():
             return None
+        n = len(index.sentences)
         q_terms = terms(question, index.language)
-        q_words = [stem for stem, _ in q_terms]
         q_vec = self.encoder.encode([question])[0]
         cosine = index.vectors @ q_vec
-        coverage = np.zeros(len(index.sentences), dtype=np.float32)
-        bm25 = np.zeros(len(index.sentences), dtype=np.float32)
-        if q_words and index.bm25 is not None:
-            coverage = self._coverage(index, q_terms)
-            raw = np.asarray(index.bm25.get_scores(q_words), dtype=np.float32)
+        match = np.zeros((0, len(index.vocab)), dtype=np.float32)
+        weights = np.zeros(0, dtype=np.float32)
+        coverage = np.zeros(n, dtype=np.float32)
+        bm25 = np.zeros(n, dtype=np.float32)
+        if q_terms and index.bm25 is not None:
+            match, weights = self._matches(index, list(dict(q_terms).items()))
+            coverage = confidence.coverage(index.sentence_vocab, match, weights)
+            raw = np.asarray(index.bm25.get_scores([stem for stem, _ in q_terms]), np.float32)
             top = float(raw.max())
             bm25 = raw / top if top > 0 else bm25
-        confidence = (1 - COVERAGE_WEIGHT) * cosine + COVERAGE_WEIGHT * coverage
-        typed = self._answer_type(index, question)
-        return confidence + BM25_WEIGHT * bm25 + TYPE_WEIGHT * typed, confidence
+        relevance = (1 - COVERAGE_WEIGHT) * cosine + COVERAGE_WEIGHT * coverage
+        asks, typed = self._answer_type(index, question)
+        rank = relevance + BM25_WEIGHT * bm25 + TYPE_WEIGHT * typed
+        missing = (1.0 - typed) if asks else np.zeros(n, dtype=np.float32)
+        return rank, confidence.features(relevance, index.sentence_vocab, match, weights, missing)
 
     @staticmethod
-    def _answer_type(index: ArticleIndex, question: str) -> np.ndarray:
-        """1 for sentences holding the kind of words the question asks for (a number for
-        "how many", a date for "when", a name for "who"), else 0."""
+    def _answer_type(index: ArticleIndex, question: str) -> tuple[bool, np.ndarray]:
+        """Whether the question asks for a kind of answer (a number for "how many", a date for
+        "when", a name for "who"), and 1 for each sentence holding one."""
         out = np.zeros(len(index.sentences), dtype=np.float32)
         for asks, holds in _ANSWER_TYPES.get((index.language or "en").split("-")[0], ()):
             if asks.search(question):
                 out = np.array([bool(holds.search(s.text)) for s in index.sentences], np.float32)
-                break
-        return out
+                return True, out
+        return False, out
 
-    def _coverage(self, index: ArticleIndex, q_terms: list[tuple[str, str]]) -> np.ndarray:
-        """Share of the question's idf mass each sentence holds (a word the article uses
-        counts fully; a close word, by the encoder, counts by its similarity). Words the
-        article never uses weigh the most, so a question about something else scores low."""
+    def _matches(
+        self, index: ArticleIndex, q_terms: list[tuple[str, str]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How well each article word stands for each question word (1 the same stem, its
+        encoder similarity for a close word, else 0), and each question word's idf: a word the
+        article never uses weighs the most, so a question about something else scores low."""
         n = len(index.sentences)
         unseen = math.log((n + 1) / 0.5)
-        q_terms = list(dict(q_terms).items())
         match = np.zeros((len(q_terms), len(index.vocab)), dtype=np.float32)
         if SOFT_MATCH < 1.0 and len(index.vocab):
             sims = self.encoder.encode([word for _, word in q_terms]) @ index.vocab_vectors.T
@@ -276,13 +303,7 @@ class AnswerFinder:
                 weights[j] = index.bm25.idf.get(stems[int(match[j].argmax())], unseen)
             else:
                 weights[j] = unseen
-        weights = np.maximum(weights, 0.05)
-        out = np.zeros(n, dtype=np.float32)
-        for i, ids in enumerate(index.sentence_vocab):
-            if ids.size:
-                out[i] = float(weights @ match[:, ids].max(axis=1))
-        total = float(weights.sum())
-        return out / total if total > 0 else out
+        return match, np.maximum(weights, 0.05)
 
     @staticmethod
     def _quote(index: ArticleIndex, i: int, score: float) -> Quote:
