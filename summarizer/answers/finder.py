@@ -1,10 +1,12 @@
 """Answer a question from an article: the 1-3 sentences that answer it, quoted as they stand.
 
-Relevance combines two views of each sentence: lexical (BM25 over the article's sentences, from
-`rank-bm25`, plus the share of the question's informative words the sentence contains) and
-semantic (cosine of the default sentence encoder's vectors). When even the best sentence scores
-below `threshold`, the honest answer is "The article doesn't say." The weights and the threshold
-were tuned on the tune half of benchmarks/questions/ (benchmarks/answer_bench.py).
+Sentences are ranked by relevance, which combines a lexical view (BM25 over the article's
+sentences, from `rank-bm25`, plus the share of the question's informative words the sentence
+contains) and a semantic one (cosine of the default sentence encoder's vectors), plus a bonus
+for holding the kind of answer asked for. Whether a sentence answers at all is a separate
+judgement (confidence.py): when even the best sentence's confidence is below `threshold`, the
+honest answer is "The article doesn't say." Weights, the confidence model and the threshold were
+chosen on the tune half of benchmarks/questions/ only (benchmarks/answer_bench.py).
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from summarizer.text.sentences import split_sentences
 from summarizer.text.units import Sentence
 
 DOESNT_SAY = "The article doesn't say."
-#: Tuned on the tune split (benchmarks/answer_bench.py --tune); see BENCHMARKS.md.
+#: The confidence (a probability, confidence.py) the best sentence needs: chosen on the tune
+#: split (benchmarks/answer_bench.py --fit) as the lowest on the plateau of quoted right +
+#: doesn't say; see BENCHMARKS.md.
 THRESHOLD = 0.4
-#: Weight of lexical coverage against the encoder's cosine in a sentence's confidence.
+#: Weight of lexical coverage against the encoder's cosine in a sentence's relevance.
 COVERAGE_WEIGHT = 0.7
 #: Weight of BM25 (relative to the article's best sentence) in the ranking only.
 BM25_WEIGHT = 0.15
