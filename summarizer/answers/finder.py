@@ -24,6 +24,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from summarizer.answers import confidence
+from summarizer.answers.wording import ANSWER_TYPES, STOPWORDS
 from summarizer.text.cleaning import clean_text
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import split_sentences
@@ -33,7 +34,7 @@ DOESNT_SAY = "The article doesn't say."
 #: The confidence (a probability, confidence.py) the best sentence needs: chosen on the tune
 #: split (benchmarks/answer_bench.py --fit) as the lowest on the plateau of quoted right +
 #: doesn't say; see BENCHMARKS.md.
-THRESHOLD = 0.4
+THRESHOLD = 0.425
 #: Weight of lexical coverage against the encoder's cosine in a sentence's relevance.
 COVERAGE_WEIGHT = 0.7
 #: Weight of BM25 (relative to the article's best sentence) in the ranking only.
@@ -53,61 +54,6 @@ SOFT_MATCH = 0.6
 #: Words are compared by this many leading characters (after a suffix trim).
 STEM_CHARS = 6
 _WORD = re.compile(r"\w+", re.UNICODE)
-#: Words that carry no content in a question (English; other languages rely on BM25's idf).
-_STOPWORDS = {
-    "en": frozenset(
-        "a an the and or but of to in on at by for with from as is are was were be been being "
-        "do does did done has have had having it its this that these those there here what "
-        "which who whom whose when where why how much many long old i you he she we they me "
-        "him her us them my your his our their will would can could should may might shall "
-        "about into over after before than then so not no yes any some if also just only "
-        "tell say said says according article story".split()
-    )
-}
-
-
-#: What kind of words answer a question that opens this way (English): a sentence holding one
-#: is more likely the answer. Patterns over the question, then over a candidate sentence.
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred|thousand"
-_ANSWER_TYPES = {
-    "en": (
-        (  # a count: a number that is not a price or a share
-            re.compile(r"\bhow many\b", re.I),
-            re.compile(
-                rf"(?<![£$€\d.,])(?>\d+(?:[.,]\d+)*)(?!\s*(%|per ?cent))|"
-                rf"\b({_NUMBER_WORDS}|million|billion|dozen|dozens|hundreds|thousands|"
-                rf"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
-                re.I,
-            ),
-        ),
-        (
-            re.compile(
-                r"\b(how (many|much|old|long|fast|big)|what (share|percentage|proportion|"
-                r"time|price|level|score|rank)|where .* ranked)\b",
-                re.I,
-            ),
-            re.compile(
-                r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
-                r"hundred|thousand|million|billion|decade|dozen|half|third)\b",
-                re.I,
-            ),
-        ),
-        (
-            re.compile(r"^\s*(when|what (day|date|year|month))\b", re.I),
-            re.compile(rf"\b({_MONTHS}|{_DAYS}|tomorrow|yesterday|next|last|\d{{4}})\b", re.I),
-        ),
-        (
-            re.compile(
-                r"^\s*(who|whom|whose|where|which (cit(y|ies)|countr(y|ies)|clubs?|compan(y|ies)|"
-                r"firms?|teams?))\b",
-                re.I,
-            ),
-            re.compile(r"(?<=\w)[\s,(]+[A-Z][a-z]+"),
-        ),
-    )
-}
 
 
 class Encoder(Protocol):
@@ -163,7 +109,7 @@ def words(text: str, language: str | None = None) -> list[str]:
 
 def terms(text: str, language: str | None = None) -> list[tuple[str, str]]:
     """(stem, word) for each content word of `text`."""
-    stop = _STOPWORDS.get((language or "en").split("-")[0], frozenset())
+    stop = STOPWORDS.get((language or "en").split("-")[0], frozenset())
     return [(_stem(w), w) for w in _WORD.findall(text.lower()) if w not in stop]
 
 
@@ -279,7 +225,7 @@ class AnswerFinder:
         """Whether the question asks for a kind of answer (a number for "how many", a date for
         "when", a name for "who"), and 1 for each sentence holding one."""
         out = np.zeros(len(index.sentences), dtype=np.float32)
-        for asks, holds in _ANSWER_TYPES.get((index.language or "en").split("-")[0], ()):
+        for asks, holds in ANSWER_TYPES.get((index.language or "en").split("-")[0], ()):
             if asks.search(question):
                 out = np.array([bool(holds.search(s.text)) for s in index.sentences], np.float32)
                 return True, out
