@@ -206,7 +206,7 @@ def main() -> int:
         " held-out doesn't say |"
     )
     print("|---|---|---|---|---|")
-    for thr in (0.3, 0.35, 0.425, 0.5, 0.575, 0.65):
+    for thr in (0.3, 0.35, 0.4, 0.45, 0.5, 0.575, 0.65):
         finder.threshold = thr
         r = evaluate(finder, questions, articles)
         t, h = r["tune"], r["heldout"]

@@ -4,8 +4,9 @@ A small logistic model over four views of each sentence, fitted on the tune spli
 benchmarks/questions/ (`answer_bench.py --fit`): the lexical-semantic relevance the ranking
 uses; its focus (the same coverage with the question's rare words weighing far more than the
 article's topic words, which every sentence shares); how much of the question the article never
-mentions at all; and whether the sentence lacks the kind of answer the question asks for (no
-number for "how many", no date for "when", no name for "who").
+mentions at all; whether the sentence lacks the kind of answer the question asks for (no
+count for "how many", no date for "when", no name for "who"); and whether the question names
+someone or something the article never mentions.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from collections.abc import Sequence
 import numpy as np
 
 #: The views, in the order of `COEFFICIENTS[1:]`.
-FEATURES = ("relevance", "focus", "absent", "type_missing")
+FEATURES = ("relevance", "focus", "absent", "type_missing", "name_absent")
 #: Bias, then one weight per view: fitted on the tune split (answer_bench.py --fit).
-COEFFICIENTS = (-0.29, 1.3, 1.28, -0.52, -3.47)
+COEFFICIENTS = (-0.24, 1.29, 1.31, -0.43, -3.52, -2.03)
 
 
 def coverage(
@@ -41,6 +42,7 @@ def features(
     match: np.ndarray,
     weights: np.ndarray,
     type_missing: np.ndarray,
+    is_name: np.ndarray | None = None,
 ) -> np.ndarray:
     """One row of `FEATURES` per sentence. `weights` are the question words' idf in the
     article (highest for words it never uses); squaring them makes "focus" follow the
@@ -49,9 +51,10 @@ def features(
     total = float(weights.sum())
     unmatched = match.max(axis=1) == 0 if match.size else np.ones(len(weights), dtype=bool)
     absent = float(weights[unmatched].sum()) / total if total > 0 else 0.0
-    return np.column_stack(
-        [relevance, focus, np.full(len(relevance), absent, dtype=np.float32), type_missing]
-    ).astype(np.float32)
+    name_absent = float(is_name is not None and bool((is_name & unmatched).any()))
+    per_question = np.full(len(relevance), absent), np.full(len(relevance), name_absent)
+    columns = [relevance, focus, per_question[0], type_missing, per_question[1]]
+    return np.column_stack(columns).astype(np.float32)
 
 
 def probability(rows: np.ndarray, coefficients: Sequence[float] | None = None) -> np.ndarray:

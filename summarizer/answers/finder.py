@@ -24,7 +24,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from summarizer.answers import confidence
-from summarizer.answers.wording import ANSWER_TYPES, STOPWORDS
+from summarizer.answers.wording import ANSWER_TYPES, NAMES, STOPWORDS
 from summarizer.text.cleaning import clean_text
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import split_sentences
@@ -34,7 +34,7 @@ DOESNT_SAY = "The article doesn't say."
 #: The confidence (a probability, confidence.py) the best sentence needs: chosen on the tune
 #: split (benchmarks/answer_bench.py --fit) as the lowest on the plateau of quoted right +
 #: doesn't say; see BENCHMARKS.md.
-THRESHOLD = 0.425
+THRESHOLD = 0.45
 #: Weight of lexical coverage against the encoder's cosine in a sentence's relevance.
 COVERAGE_WEIGHT = 0.7
 #: Weight of BM25 (relative to the article's best sentence) in the ranking only.
@@ -111,6 +111,12 @@ def terms(text: str, language: str | None = None) -> list[tuple[str, str]]:
     """(stem, word) for each content word of `text`."""
     stop = STOPWORDS.get((language or "en").split("-")[0], frozenset())
     return [(_stem(w), w) for w in _WORD.findall(text.lower()) if w not in stop]
+
+
+def names(question: str, language: str | None = None) -> set[str]:
+    """Stems of the names in a question (by the language's pattern; none without one)."""
+    pattern = NAMES.get((language or "en").split("-")[0])
+    return {_stem(name.lower()) for name in pattern.findall(question)} if pattern else set()
 
 
 def _stem(word: str) -> str:
@@ -204,12 +210,13 @@ class AnswerFinder:
         q_terms = terms(question, index.language)
         q_vec = self.encoder.encode([question])[0]
         cosine = index.vectors @ q_vec
+        distinct = list(dict(q_terms).items())
         match = np.zeros((0, len(index.vocab)), dtype=np.float32)
         weights = np.zeros(0, dtype=np.float32)
         coverage = np.zeros(n, dtype=np.float32)
         bm25 = np.zeros(n, dtype=np.float32)
         if q_terms and index.bm25 is not None:
-            match, weights = self._matches(index, list(dict(q_terms).items()))
+            match, weights = self._matches(index, distinct)
             coverage = confidence.coverage(index.sentence_vocab, match, weights)
             raw = np.asarray(index.bm25.get_scores([stem for stem, _ in q_terms]), np.float32)
             top = float(raw.max())
@@ -218,7 +225,12 @@ class AnswerFinder:
         asks, typed = self._answer_type(index, question)
         rank = relevance + BM25_WEIGHT * bm25 + TYPE_WEIGHT * typed
         missing = (1.0 - typed) if asks else np.zeros(n, dtype=np.float32)
-        return rank, confidence.features(relevance, index.sentence_vocab, match, weights, missing)
+        named = names(question, index.language)
+        is_name = np.array([stem in named for stem, _ in distinct], dtype=bool)
+        rows = confidence.features(
+            relevance, index.sentence_vocab, match, weights, missing, is_name[: len(weights)]
+        )
+        return rank, rows
 
     @staticmethod
     def _answer_type(index: ArticleIndex, question: str) -> tuple[bool, np.ndarray]:

@@ -20,6 +20,12 @@ STOPWORDS = {
 }
 
 
+#: A name in a question: a capitalised word that does not open it. A name the article never
+#: mentions ("When did China join?" of an article about Russia) is a sign it doesn't say. Not
+#: for languages that capitalise every noun.
+NAMES = {"en": re.compile(r"(?<=\w)[\s,(']+([A-Z]\w*)")}
+
+
 #: What kind of words answer a question that opens this way: a sentence holding one is more
 #: likely the answer, and a sentence holding none can't be it ("how many" wants a count, not a
 #: price). Patterns over the question, then over a candidate sentence; the first that asks wins.
