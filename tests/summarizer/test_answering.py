@@ -82,7 +82,7 @@ def test_a_price_is_not_a_count(finder):
     assert "£4.5 million" in answer.quotes[0].text
 
 
-def test_focus_follows_the_questions_rare_words_and_absent_counts_unknown_words():
+def test_focus_follows_rare_words_and_absent_counts_unknown_words_and_names():
     # question words: a topic word (idf 0.5, in both sentences) and a rare one (idf 3, in the
     # second sentence only); a third word the article never uses (no match anywhere, idf 4)
     match = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=np.float32)
@@ -92,6 +92,13 @@ def test_focus_follows_the_questions_rare_words_and_absent_counts_unknown_words(
     focus = rows[:, confidence.FEATURES.index("focus")]
     assert focus[0] == pytest.approx(0.25 / 25.25) and focus[1] == pytest.approx(9.25 / 25.25)
     assert rows[0, confidence.FEATURES.index("absent")] == pytest.approx(4.0 / 7.5)
+    assert not rows[:, confidence.FEATURES.index("name_absent")].any()
+    named = np.array([False, True, True])  # the unknown word is a name
+    rows = confidence.features(np.zeros(2, np.float32), vocab, match, weights, np.zeros(2), named)
+    assert rows[:, confidence.FEATURES.index("name_absent")].tolist() == [1.0, 1.0]
+    named = np.array([False, True, False])  # the only name is in the article
+    rows = confidence.features(np.zeros(2, np.float32), vocab, match, weights, np.zeros(2), named)
+    assert not rows[:, confidence.FEATURES.index("name_absent")].any()
 
 
 def test_the_fit_learns_which_way_a_view_points():
@@ -114,3 +121,16 @@ def test_no_english_answer_type_rule_judges_an_article_in_another_language(finde
     assert index.language == "fr"
     _rank, rows = finder.views(index, "How many people downloaded the app?")
     assert not rows[:, confidence.FEATURES.index("type_missing")].any()
+
+
+def test_a_name_the_article_never_mentions_means_it_doesnt_say(finder):
+    assert not finder.answer(LIBRARY, "When will Oxford open its new library?").answered
+    answer = finder.answer(LIBRARY, "When will the library open?")
+    assert "spring of 2028" in answer.quotes[0].text
+
+
+def test_a_what_time_question_needs_a_time_of_day(finder):
+    assert not finder.answer(LIBRARY, "What time does the reading room open?").answered
+    opening = LIBRARY + "\nThe mayor will cut the ribbon at 10.30am on the first Saturday.\n"
+    answer = finder.answer(opening, "What time will the mayor cut the ribbon?")
+    assert "10.30am" in answer.quotes[0].text
