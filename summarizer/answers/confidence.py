@@ -1,6 +1,6 @@
 """How sure the answerer is that a sentence answers the question, not merely shares its topic.
 
-A small logistic model over four views of each sentence, fitted on the tune split of
+A small logistic model over five views of each sentence, fitted on the tune split of
 benchmarks/questions/ (`answer_bench.py --fit`): the lexical-semantic relevance the ranking
 uses; its focus (the same coverage with the question's rare words weighing far more than the
 article's topic words, which every sentence shares); how much of the question the article never
