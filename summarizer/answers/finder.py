@@ -1,10 +1,12 @@
 """Answer a question from an article: the 1-3 sentences that answer it, quoted as they stand.
 
-Relevance combines two views of each sentence: lexical (BM25 over the article's sentences, from
-`rank-bm25`, plus the share of the question's informative words the sentence contains) and
-semantic (cosine of the default sentence encoder's vectors). When even the best sentence scores
-below `threshold`, the honest answer is "The article doesn't say." The weights and the threshold
-were tuned on the tune half of benchmarks/questions/ (benchmarks/answer_bench.py).
+Sentences are ranked by relevance, which combines a lexical view (BM25 over the article's
+sentences, from `rank-bm25`, plus the share of the question's informative words the sentence
+contains) and a semantic one (cosine of the default sentence encoder's vectors), plus a bonus
+for holding the kind of answer asked for. Whether a sentence answers at all is a separate
+judgement (confidence.py): when even the best sentence's confidence is below `threshold`, the
+honest answer is "The article doesn't say." Weights, the confidence model and the threshold were
+chosen on the tune half of benchmarks/questions/ only (benchmarks/answer_bench.py).
 """
 
 from __future__ import annotations
@@ -21,15 +23,19 @@ from typing import Protocol
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from summarizer.answers import confidence
+from summarizer.answers.wording import ANSWER_TYPES, NAMES, STOPWORDS
 from summarizer.text.cleaning import clean_text
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import split_sentences
 from summarizer.text.units import Sentence
 
 DOESNT_SAY = "The article doesn't say."
-#: Tuned on the tune split (benchmarks/answer_bench.py --tune); see BENCHMARKS.md.
-THRESHOLD = 0.15
-#: Weight of lexical coverage against the encoder's cosine in a sentence's confidence.
+#: The confidence (a probability, confidence.py) the best sentence needs: chosen on the tune
+#: split (benchmarks/answer_bench.py --fit) as the lowest on the plateau of quoted right +
+#: doesn't say; see BENCHMARKS.md.
+THRESHOLD = 0.45
+#: Weight of lexical coverage against the encoder's cosine in a sentence's relevance.
 COVERAGE_WEIGHT = 0.7
 #: Weight of BM25 (relative to the article's best sentence) in the ranking only.
 BM25_WEIGHT = 0.15
@@ -48,49 +54,6 @@ SOFT_MATCH = 0.6
 #: Words are compared by this many leading characters (after a suffix trim).
 STEM_CHARS = 6
 _WORD = re.compile(r"\w+", re.UNICODE)
-#: Words that carry no content in a question (English; other languages rely on BM25's idf).
-_STOPWORDS = {
-    "en": frozenset(
-        "a an the and or but of to in on at by for with from as is are was were be been being "
-        "do does did done has have had having it its this that these those there here what "
-        "which who whom whose when where why how much many long old i you he she we they me "
-        "him her us them my your his our their will would can could should may might shall "
-        "about into over after before than then so not no yes any some if also just only "
-        "tell say said says according article story".split()
-    )
-}
-
-
-#: What kind of words answer a question that opens this way (English): a sentence holding one
-#: is more likely the answer. Patterns over the question, then over a candidate sentence.
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_ANSWER_TYPES = {
-    "en": (
-        (
-            re.compile(
-                r"\b(how (many|much|old|long|fast|big)|what (share|percentage|proportion|"
-                r"time|price|level|score|rank)|where .* ranked)\b",
-                re.I,
-            ),
-            re.compile(
-                r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|"
-                r"hundred|thousand|million|billion|decade|dozen|half|third)\b",
-                re.I,
-            ),
-        ),
-        (
-            re.compile(r"^\s*(when|what (day|date|year|month))\b", re.I),
-            re.compile(rf"\b({_MONTHS}|{_DAYS}|tomorrow|yesterday|next|last|\d{{4}})\b", re.I),
-        ),
-        (
-            re.compile(
-                r"^\s*(who|whom|whose|where|which (city|country|club|company|firm|team))\b", re.I
-            ),
-            re.compile(r"(?<=\w)[\s,(]+[A-Z][a-z]+"),
-        ),
-    )
-}
 
 
 class Encoder(Protocol):
@@ -146,8 +109,14 @@ def words(text: str, language: str | None = None) -> list[str]:
 
 def terms(text: str, language: str | None = None) -> list[tuple[str, str]]:
     """(stem, word) for each content word of `text`."""
-    stop = _STOPWORDS.get((language or "en").split("-")[0], frozenset())
+    stop = STOPWORDS.get((language or "en").split("-")[0], frozenset())
     return [(_stem(w), w) for w in _WORD.findall(text.lower()) if w not in stop]
+
+
+def names(question: str, language: str | None = None) -> set[str]:
+    """Stems of the names in a question (by the language's pattern; none without one)."""
+    pattern = NAMES.get((language or "en").split("-")[0])
+    return {_stem(name.lower()) for name in pattern.findall(question)} if pattern else set()
 
 
 def _stem(word: str) -> str:
@@ -226,42 +195,62 @@ class AnswerFinder:
         return Answer(question, quotes, float(confidence[best]))
 
     def scores(self, index: ArticleIndex, question: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """(ranking score, absolute confidence) per sentence; None if nothing can be compared."""
+        """(ranking score, confidence) per sentence; None if nothing can be compared."""
+        views = self.views(index, question)
+        if views is None:
+            return None
+        rank, rows = views
+        return rank, confidence.probability(rows)
+
+    def views(self, index: ArticleIndex, question: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(ranking score, the confidence model's `FEATURES`) per sentence."""
         if not index.sentences or not question.strip():
             return None
+        n = len(index.sentences)
         q_terms = terms(question, index.language)
-        q_words = [stem for stem, _ in q_terms]
         q_vec = self.encoder.encode([question])[0]
         cosine = index.vectors @ q_vec
-        coverage = np.zeros(len(index.sentences), dtype=np.float32)
-        bm25 = np.zeros(len(index.sentences), dtype=np.float32)
-        if q_words and index.bm25 is not None:
-            coverage = self._coverage(index, q_terms)
-            raw = np.asarray(index.bm25.get_scores(q_words), dtype=np.float32)
+        distinct = list(dict(q_terms).items())
+        match = np.zeros((0, len(index.vocab)), dtype=np.float32)
+        weights = np.zeros(0, dtype=np.float32)
+        coverage = np.zeros(n, dtype=np.float32)
+        bm25 = np.zeros(n, dtype=np.float32)
+        if q_terms and index.bm25 is not None:
+            match, weights = self._matches(index, distinct)
+            coverage = confidence.coverage(index.sentence_vocab, match, weights)
+            raw = np.asarray(index.bm25.get_scores([stem for stem, _ in q_terms]), np.float32)
             top = float(raw.max())
             bm25 = raw / top if top > 0 else bm25
-        confidence = (1 - COVERAGE_WEIGHT) * cosine + COVERAGE_WEIGHT * coverage
-        typed = self._answer_type(index, question)
-        return confidence + BM25_WEIGHT * bm25 + TYPE_WEIGHT * typed, confidence
+        relevance = (1 - COVERAGE_WEIGHT) * cosine + COVERAGE_WEIGHT * coverage
+        asks, typed = self._answer_type(index, question)
+        rank = relevance + BM25_WEIGHT * bm25 + TYPE_WEIGHT * typed
+        missing = (1.0 - typed) if asks else np.zeros(n, dtype=np.float32)
+        named = names(question, index.language)
+        is_name = np.array([stem in named for stem, _ in distinct], dtype=bool)
+        rows = confidence.features(
+            relevance, index.sentence_vocab, match, weights, missing, is_name[: len(weights)]
+        )
+        return rank, rows
 
     @staticmethod
-    def _answer_type(index: ArticleIndex, question: str) -> np.ndarray:
-        """1 for sentences holding the kind of words the question asks for (a number for
-        "how many", a date for "when", a name for "who"), else 0."""
+    def _answer_type(index: ArticleIndex, question: str) -> tuple[bool, np.ndarray]:
+        """Whether the question asks for a kind of answer (a number for "how many", a date for
+        "when", a name for "who"), and 1 for each sentence holding one."""
         out = np.zeros(len(index.sentences), dtype=np.float32)
-        for asks, holds in _ANSWER_TYPES.get((index.language or "en").split("-")[0], ()):
+        for asks, holds in ANSWER_TYPES.get((index.language or "en").split("-")[0], ()):
             if asks.search(question):
                 out = np.array([bool(holds.search(s.text)) for s in index.sentences], np.float32)
-                break
-        return out
+                return True, out
+        return False, out
 
-    def _coverage(self, index: ArticleIndex, q_terms: list[tuple[str, str]]) -> np.ndarray:
-        """Share of the question's idf mass each sentence holds (a word the article uses
-        counts fully; a close word, by the encoder, counts by its similarity). Words the
-        article never uses weigh the most, so a question about something else scores low."""
+    def _matches(
+        self, index: ArticleIndex, q_terms: list[tuple[str, str]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """How well each article word stands for each question word (1 the same stem, its
+        encoder similarity for a close word, else 0), and each question word's idf: a word the
+        article never uses weighs the most, so a question about something else scores low."""
         n = len(index.sentences)
         unseen = math.log((n + 1) / 0.5)
-        q_terms = list(dict(q_terms).items())
         match = np.zeros((len(q_terms), len(index.vocab)), dtype=np.float32)
         if SOFT_MATCH < 1.0 and len(index.vocab):
             sims = self.encoder.encode([word for _, word in q_terms]) @ index.vocab_vectors.T
@@ -276,13 +265,7 @@ class AnswerFinder:
                 weights[j] = index.bm25.idf.get(stems[int(match[j].argmax())], unseen)
             else:
                 weights[j] = unseen
-        weights = np.maximum(weights, 0.05)
-        out = np.zeros(n, dtype=np.float32)
-        for i, ids in enumerate(index.sentence_vocab):
-            if ids.size:
-                out[i] = float(weights @ match[:, ids].max(axis=1))
-        total = float(weights.sum())
-        return out / total if total > 0 else out
+        return match, np.maximum(weights, 0.05)
 
     @staticmethod
     def _quote(index: ArticleIndex, i: int, score: float) -> Quote:
