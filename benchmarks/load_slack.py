@@ -2,10 +2,11 @@
 
 The real adapter (AsyncApp + aiohttp server) and the extractive backend behind the batching
 runner, built like `newsbot run` builds them, against the fake Slack Web API from the tests,
-on 127.0.0.1; the bot runs in a process of its own (the load generator and the fake API share
-the parent's event loop). Reports ack latency (the HTTP response time Slack would see; it must
-stay far under 3 s), time until the last reply, requests that never got any answer, and
-event-loop lag while the model is busy.
+on 127.0.0.1. The bot, the fake Slack and the load generator each run in a process of their
+own, so the fake's answers to the bot's API calls never hold up the reading of an ack.
+Reports ack latency (the HTTP response time Slack would see; it must stay far under 3 s), time
+until the last reply, requests that never got any answer, and event-loop lag while the model
+is busy.
 
     HF_HUB_OFFLINE=1 python benchmarks/load_slack.py [--requests 100]
 
@@ -26,7 +27,7 @@ import aiohttp
 from slack_harness import (
     BotHandle,
     BotSettings,
-    CountingSlack,
+    SlackHandle,
     articles,
     lag_stats,
     machine,
@@ -47,7 +48,7 @@ async def main(
 ) -> dict[str, object]:
     texts = articles(requests)
     async with AsyncExitStack() as stack:
-        fake = await CountingSlack().start()
+        fake = await SlackHandle.start()
         stack.push_async_callback(fake.stop)
         bot = await BotHandle.start(
             BotSettings(
@@ -76,27 +77,29 @@ async def main(
             return ack
 
         # warm-up: auth.test, language model, first summary
-        warm = fake.expect("CWARM")
+        warm = asyncio.create_task(fake.ask("expect", "CWARM", 120))
+        await asyncio.sleep(0.2)  # the fake is listening for it before the command goes out
         await post_command(
             session, bot.url, texts[0], user="UWARM", channel="CWARM",
             response_url=fake.response_url("CWARM-r"),
         )  # fmt: skip
-        await asyncio.wait_for(warm, 120)
-        fake.answers.clear()
-        fake.kinds.clear()
-        fake.answer_times.clear()
+        if await warm is None:
+            raise RuntimeError("the warm-up request got no answer in 120 s")
+        await fake.ask("clear")
 
         bot.measure()
         t0 = time.monotonic()
         acks = await asyncio.gather(*(send(i) for i in range(requests)))
         acked = time.monotonic() - t0
-        await fake.wait_answers(requests, 900)  # a shortfall is counted as lost below
+        await fake.ask("wait_answers", requests, 900)  # a shortfall is counted as lost below
         data = await bot.finish()
         lag, batches = data["lag"], data["batches"]
+        counts = await fake.ask("counts")
+        answers, kinds, answer_times = counts["answers"], counts["kinds"], counts["answer_times"]
 
-        answered = sum(1 for i in range(requests) if fake.answers[f"C{i:04d}"] >= 1)
-        extra = sum(max(0, n - 1) for n in fake.answers.values())
-        for text, n in sorted(fake.other_texts.items()):
+        answered = sum(1 for i in range(requests) if answers.get(f"C{i:04d}", 0) >= 1)
+        extra = sum(max(0, n - 1) for n in answers.values())
+        for text, n in sorted(counts["other_texts"].items()):
             print(f"non-summary answer (x{n}):", text)
         return {
             "summarizer": bot.runner,
@@ -106,9 +109,9 @@ async def main(
             "ack_p99_ms": pct(acks, 99) * 1000,
             "ack_max_ms": max(acks) * 1000,
             "all_acked_s": acked,
-            "last_reply_s": (max(fake.answer_times) - t0) if fake.answer_times else float("nan"),
-            "summaries": fake.kinds["summary"],
-            "other_answers": fake.kinds["other"],
+            "last_reply_s": (max(answer_times) - t0) if answer_times else float("nan"),
+            "summaries": kinds.get("summary", 0),
+            "other_answers": kinds.get("other", 0),
             "lost": requests - answered,
             "duplicate_answers": extra,
             "batches": len(batches),

@@ -354,3 +354,77 @@ class CountingSlack(FakeSlack):
                 return False
             await asyncio.sleep(0.1)
         return True
+
+
+# --- the fake Slack in a process of its own ---------------------------------------------------
+
+
+def slack_process(conn: Connection) -> None:
+    """`CountingSlack` alone in its own process, as Slack is: its work (answering the bot's
+    Web API calls) must not delay the load generator's reading of acks."""
+    asyncio.run(_slack(conn))
+
+
+async def _slack(conn: Connection) -> None:
+    fake = await CountingSlack().start()
+    loop = asyncio.get_running_loop()
+    conn.send(fake.base)
+    try:
+        while True:
+            command, *args = await loop.run_in_executor(None, conn.recv)
+            if command == "stop":
+                return
+            if command == "expect":  # (channel, seconds): the kind of its next answer, or None
+                channel, within = args
+                try:
+                    conn.send(await asyncio.wait_for(fake.expect(channel), within))
+                except TimeoutError:
+                    fake.forget(channel)
+                    conn.send(None)
+            elif command == "wait_answers":  # (total, seconds)
+                conn.send(await fake.wait_answers(*args))
+            elif command == "clear":
+                for counter in (fake.answers, fake.kinds, fake.other_texts):
+                    counter.clear()
+                fake.answer_times.clear()
+                conn.send(True)
+            elif command == "counts":
+                conn.send({
+                    "answers": dict(fake.answers), "kinds": dict(fake.kinds),
+                    "other_texts": dict(fake.other_texts), "answer_times": fake.answer_times,
+                })  # fmt: skip
+    finally:
+        await fake.stop()
+
+
+class SlackHandle:
+    """The spawned fake Slack: `api_url`, `response_url(name)`, and its counts on request."""
+
+    def __init__(self, proc: BaseProcess, conn: Connection, base: str) -> None:
+        self.proc, self.conn, self.base = proc, conn, base
+        self.api_url = f"{base}/api/"
+
+    @classmethod
+    async def start(cls) -> SlackHandle:
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=slack_process, args=(child,), daemon=True)
+        proc.start()
+        child.close()
+        base = await asyncio.get_running_loop().run_in_executor(None, parent.recv)
+        return cls(proc, parent, base)
+
+    def response_url(self, name: str) -> str:
+        return f"{self.base}/respond/{name}"
+
+    async def ask(self, *command: Any) -> Any:
+        """Send one command and wait for its reply off the event loop."""
+        self.conn.send(command)
+        return await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+
+    async def stop(self) -> None:
+        if self.proc.is_alive():
+            self.conn.send(("stop",))
+            await asyncio.get_running_loop().run_in_executor(None, self.proc.join, 10)
+        if self.proc.is_alive():
+            self.proc.kill()
