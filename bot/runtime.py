@@ -60,8 +60,9 @@ async def open_deps(
         if config.cache.backend in ("redis", "sqlite"):
             state = FallbackStateStore(state)  # a lost Redis degrades, never crashes
         stack.push_async_callback(state.close)
+        # every paste read in a page worker: the event loop keeps the GIL for acks
         service = await stack.enter_async_context(
-            open_service(config, summarizer, fetcher, state, METRICS)
+            open_service(config, summarizer, fetcher, state, METRICS, paste_in_thread_chars=0)
         )
         policy = ChatPolicy(config.policy, state, post_ttl=config.cache.ttl_seconds)
         chat = ChatWorkflow(service, policy, state)

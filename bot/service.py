@@ -48,7 +48,9 @@ ARTICLE_KEEP_CHARS = 60_000
 #: How long one replica may hold the per-URL lock; others poll the cache meanwhile.
 FLIGHT_LOCK_TTL = 90.0
 FLIGHT_POLL_SECONDS = 0.25
-#: Pastes up to this size are prepared in a thread: linear work of a few ms, no process needed.
+#: Pastes up to this size are prepared in a thread: linear work of a few ms, no process needed
+#: (a one-shot CLI run). A bot passes 0: there a burst of pastes in threads would hold the GIL
+#: for ~4 ms each while the event loop is acking the burst.
 PASTE_IN_THREAD_CHARS = 20_000
 BUSY = "I'm busy summarizing other articles right now; try again in a minute."
 
@@ -141,8 +143,10 @@ class SummaryService:
         state: StateStore | None = None,
         pages: WorkPool | None = None,
         metrics: CoreMetrics | None = None,
+        paste_in_thread_chars: int = PASTE_IN_THREAD_CHARS,
     ) -> None:
         self.config = config
+        self.paste_in_thread_chars = paste_in_thread_chars
         self.metrics = metrics or _Unrecorded()
         self.summarizer = summarizer
         self.cache = cache
@@ -203,7 +207,7 @@ class SummaryService:
         self._check_capacity()
         # off the event loop; a long paste goes where a deadline can stop it, a short one to a
         # thread, so `newsbot summarize FILE` needs no worker process at all
-        if len(text) > PASTE_IN_THREAD_CHARS:
+        if len(text) > self.paste_in_thread_chars:
             article = await self.pages.run(paste_article, text, title)
         else:
             article = await asyncio.to_thread(paste_article, text, title)

@@ -18,7 +18,7 @@ from bot.config import Config, LogConfig
 from bot.errors import ConfigError
 from bot.fetch import Fetcher
 from bot.logs import setup_logging
-from bot.service import SummaryService
+from bot.service import PASTE_IN_THREAD_CHARS, SummaryService
 from bot.state import StateStore
 from bot.workpool import WorkPool
 from summarizer import (
@@ -72,9 +72,11 @@ async def open_service(
     fetcher: Fetcher | None = None,
     state: StateStore | None = None,
     metrics: Metrics | None = None,
+    paste_in_thread_chars: int = PASTE_IN_THREAD_CHARS,
 ) -> AsyncIterator[SummaryService]:
     """A ready `SummaryService`, closed (sessions, cache, pools) on exit. The bot passes its
-    `metrics`; a CLI command records none (and never imports prometheus)."""
+    `metrics` and reads every paste in the page workers; a CLI command records nothing (and
+    never imports prometheus) and reads a short paste in a thread (no worker to start)."""
     on_batch = metrics.observe_batch if metrics is not None else None
     summarizer = summarizer or build_summarizer(config, on_batch)
     cache = open_cache(config.cache)
@@ -83,8 +85,9 @@ async def open_service(
     setup = functools.partial(setup_logging, _log_config_in_effect(config))
     pages = WorkPool.from_config(config.service, child_setup=setup)
     service = SummaryService(
-        config, summarizer, cache=cache, fetcher=fetcher, state=state, pages=pages, metrics=metrics
-    )
+        config, summarizer, cache=cache, fetcher=fetcher, state=state, pages=pages,
+        metrics=metrics, paste_in_thread_chars=paste_in_thread_chars,
+    )  # fmt: skip
     try:
         yield service
     finally:

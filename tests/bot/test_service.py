@@ -471,3 +471,12 @@ def test_model_process_logs_like_the_bot(capfd, caplog, level):
     ]  # fmt: skip
     assert len(loaded) == (1 if logging.getLevelName(level) <= logging.INFO else 0)
     assert ("loaded the extractive backend" in err) == (level == "INFO")  # in JSON or not at all
+
+
+async def test_the_bot_reads_every_paste_in_a_page_worker():
+    """In `newsbot run` a burst of pastes must not hold the GIL the event loop acks with."""
+    from bot.runtime import open_deps
+
+    async with open_deps(Config(cache=CacheConfig(backend="memory")), FakeSummarizer()) as deps:
+        result = await deps.service.summarize_text(SAMPLE_TEXT)
+        assert result.bullets and deps.service.pages.started == 1
