@@ -10,12 +10,14 @@ from summarizer.config import SummarizerConfig
 from summarizer.pipeline import ExtractiveSummarizer, read_article
 from summarizer.text.lang import LanguagePack, language_pack, register, restore
 
+#: An English furniture line (a BBC player notice).
+FURNITURE = "Media playback is unsupported on your device"
 # Invented articles (not from any dataset). The English one holds a rule of each kind: page
 # furniture, a photo caption, a sentence opening on an unnamed person, an attribution to trim.
 ENGLISH_RULES_BAIT = (
     "The harbour board in Porthallow approved a new sea wall on Monday after a winter of "
     "record storms flooded forty homes.\n"
-    "Scroll down for video\n"
+    f"{FURNITURE}\n"
     "\"We will rebuild the harbour wall before the next winter storms arrive,\" he said.\n"
     "Mayor Jane Pengelly poses with the plans at the town hall.\n"
     "She said the wall would cost the town four million pounds over three years.\n"
@@ -82,7 +84,7 @@ def test_a_made_up_language_runs_no_english_rule(encoder, made_up_language, engl
     )
     assert summary.language == "xx" and len(summary.bullets) == 3
     sentences = [s.text for s in read_article(ENGLISH_RULES_BAIT, 100_000, "xx").sentences]
-    assert "Scroll down for video" in sentences  # English furniture is not furniture in "xx"
+    assert FURNITURE in sentences  # English furniture is not furniture in "xx"
 
 
 def test_the_tripwire_catches_english_rules_on_english_text(encoder, english_tripwired):
@@ -93,7 +95,7 @@ def test_the_tripwire_catches_english_rules_on_english_text(encoder, english_tri
 def test_english_rules_apply_to_english_and_not_to_a_made_up_language(made_up_language):
     english = [s.text for s in read_article(ENGLISH_RULES_BAIT, 100_000, "en").sentences]
     made_up = [s.text for s in read_article(ENGLISH_RULES_BAIT, 100_000, "xx").sentences]
-    assert "Scroll down for video" not in english and "Scroll down for video" in made_up
+    assert FURNITURE not in english and FURNITURE in made_up
     # the attribution after a quote is trimmed only by the English polish
     quote = next(s for s in english if s.startswith('"We will'))
     polish_en, polish_xx = language_pack("en").polish, language_pack("xx").polish
