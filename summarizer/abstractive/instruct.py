@@ -153,7 +153,7 @@ class InstructSummarizer(BatchFirst):
     ) -> Summary | SummarizerError:
         notes = ["article cut to the model's window"] if was_cut else []
         try:
-            bullets = parse_bullets(output, max_bullets)
+            bullets = parse_bullets(output, max_bullets, article.language)
         except ParseError as exc:
             log.warning("instruct model output unusable (%s); using the extractive summary", exc)
             error = SummarizerError("The model's answer couldn't be turned into bullets.")

@@ -7,8 +7,10 @@ system message says its content is data, so "ignore previous instructions" in a 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from summarizer.text.bullets import clean_bullet
+from summarizer.text.lang import alternation, language_pack
 from summarizer.text.sentences import split_sentences
 
 LANGUAGE_NAMES = {
@@ -25,12 +27,6 @@ DUPLICATE_OVERLAP = 0.8
 
 _MARKER = re.compile(r"^\s*(?:[-*\u2022\u2013\u2014+]|\(?\d{1,2}[.)]|\(\d{1,2}\))\s+")
 _WORD = re.compile(r"\w+")
-#: Chatter a model writes instead of (or around) bullets: refusals, preambles, sign-offs.
-_CHATTER = re.compile(
-    r"^(sure|certainly|of course|okay|ok|here (is|are)|i (can|cannot|can't|won't|am|'m)|"
-    r"sorry|as an ai|note:|summary:|i hope)\b",
-    re.IGNORECASE,
-)
 
 
 class ParseError(ValueError):
@@ -59,8 +55,13 @@ def build_messages(article: str, bullets: int, language: str | None) -> list[dic
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def parse_bullets(output: str, bullets: int) -> list[str]:
-    """Bullets from a model reply (numbered, dashed, starred, '•' or plain lines); validated."""
+def parse_bullets(output: str, bullets: int, language: str | None = None) -> list[str]:
+    """Bullets from a model reply (numbered, dashed, starred, '•' or plain lines); validated.
+
+    `language` is the article's: its pack says what chatter looks like and polishes the bullets.
+    """
+    pack = language_pack(language)
+    chatter = _chatter(pack.chatter_openings)
     lines = [line.strip() for line in output.replace("\r", "").split("\n")]
     lines = [line for line in lines if line]
     marked = [_MARKER.sub("", line, count=1) for line in lines if _MARKER.match(line)]
@@ -73,25 +74,31 @@ def parse_bullets(output: str, bullets: int) -> list[str]:
         candidates = [
             s.text
             for line in prose
-            for s in split_sentences(line)
+            for s in split_sentences(line, language)
             if s.text.endswith((".", "!", "?", "\u3002", '."', '?"', '!"', ".”"))
         ]
     cleaned = []
     for candidate in candidates:
         text = re.sub(r"^\*\*(.+?)\*\*:?\s*", r"\1: ", candidate).strip()  # markdown bold lead
         text = text.strip(" \"'*")
-        if _valid(text):
-            cleaned.append(clean_bullet(text, MAX_BULLET_WORDS))
+        if not (chatter and chatter.match(text)) and _valid(text):
+            cleaned.append(clean_bullet(text, MAX_BULLET_WORDS, pack))
     result = dedupe(cleaned)[:bullets]
     if not result:
         raise ParseError(f"no usable bullets in {len(lines)} output lines")
     return result
 
 
+@lru_cache(maxsize=16)
+def _chatter(openings: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A line opening on one of the pack's chatter phrases (as a whole word); None without any."""
+    if not openings:
+        return None
+    return re.compile(rf"^(?:{alternation(openings)})(?!\w)", re.IGNORECASE)
+
+
 def _valid(text: str) -> bool:
     words = _WORD.findall(text)
-    if _CHATTER.match(text):
-        return False
     if not MIN_BULLET_WORDS <= len(words) <= MAX_BULLET_WORDS:
         return False
     if re.search(r"</?article>|<\|", text, re.IGNORECASE):

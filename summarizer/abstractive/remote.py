@@ -109,7 +109,7 @@ class RemoteSummarizer(BatchFirst):
                 continue
             timings = {"remote": time.perf_counter() - started}
             try:
-                bullets = parse_bullets(content, max_bullets)
+                bullets = parse_bullets(content, max_bullets, article.language)
             except ParseError as exc:
                 log.warning("remote model output unusable: %s", exc)
                 error = SummarizerError("The model's answer couldn't be turned into bullets.")

@@ -33,9 +33,7 @@ _TOKENISED_DASH = re.compile(r"\s*--\s*")
 _SPACED_DOUBLE_HYPHEN = re.compile(r"\s+--\s+")
 # What the splitter trims off a sentence can still open a model's output or a pasted bullet.
 _LEADING_DATELINE = re.compile(
-    rf"^\s*(?:[\w .,'’/-]{{0,60}}?\s*)?\(\s*(?:{AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*"
-    # a partner-source tag opening the story: "(The Hollywood Reporter) ...", "( billboard ) ..."
-    r"|^\s*\(\s*(?:the\s+)?[^\W\d_][\w.&'’]*(?:\s+[\w.&'’]+){0,2}\s*\)\s*(?:--|[-–—:])?\s*(?=\w)",
+    rf"^\s*(?:[\w .,'’/-]{{0,60}}?\s*)?\(\s*(?:{AGENCIES})\s*\)\s*(?:--|[-–—:])?\s*",
     re.I,
 )
 _LEADING_JUNK = re.compile(r"^(?:[-–—:;,.|•*]\s*|['’‘]\s+)+")

@@ -71,6 +71,17 @@ def test_leftover_dateline_is_dropped(raw):
     assert clean_bullet(raw).lower() == expected
 
 
+def test_only_agency_datelines_are_dropped_not_a_partner_sites_tag():
+    # CNN's partner-source tag ("(The Hollywood Reporter) ...") was one publisher's rule and
+    # changed nothing on raw text (bbc_dev, XSum): the tag stays, an agency dateline goes
+    assert clean_bullet("(The Hollywood Reporter) Tom Ray will star in the new film.") == (
+        "(The Hollywood Reporter) Tom Ray will star in the new film."
+    )
+    assert clean_bullet("(Reuters) Tom Ray will star in the new film.") == (
+        "Tom Ray will star in the new film."
+    )
+
+
 def test_pronoun_attribution_after_a_quotation_is_dropped():
     assert (
         clean_bullet('"We will rebuild the bridge before the winter comes," he said.')

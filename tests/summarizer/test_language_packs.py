@@ -6,16 +6,20 @@ import dataclasses
 
 import pytest
 
+from summarizer.abstractive.prompting import parse_bullets
 from summarizer.config import SummarizerConfig
 from summarizer.pipeline import ExtractiveSummarizer, read_article
+from summarizer.text.bullets import clean_bullet
 from summarizer.text.lang import LanguagePack, language_pack, register, restore
 
+#: An English furniture line (a BBC player notice).
+FURNITURE = "Media playback is unsupported on your device"
 # Invented articles (not from any dataset). The English one holds a rule of each kind: page
 # furniture, a photo caption, a sentence opening on an unnamed person, an attribution to trim.
 ENGLISH_RULES_BAIT = (
     "The harbour board in Porthallow approved a new sea wall on Monday after a winter of "
     "record storms flooded forty homes.\n"
-    "Scroll down for video\n"
+    f"{FURNITURE}\n"
     "\"We will rebuild the harbour wall before the next winter storms arrive,\" he said.\n"
     "Mayor Jane Pengelly poses with the plans at the town hall.\n"
     "She said the wall would cost the town four million pounds over three years.\n"
@@ -33,6 +37,13 @@ JAPANESE = (
     "住民は長年、旧市街への安全な道を求めてきた。"
     "市長は工事が今月中に始まると述べた。"
 )
+#: A model's reply that opens on English chatter ("Sure, here are …").
+CHATTY_REPLY = (
+    "- Sure, here are the three bullet points about the new harbour wall.\n"
+    "- The harbour board approved a new sea wall on Monday after the storms."
+)
+#: A sentence opening on a publication's tag in brackets (not a news agency's dateline).
+TAGGED = "(The New York Times) Engineers will start work on the sea wall in March."
 ARABIC = (
     "وافق مجلس المدينة يوم الاثنين على بناء جسر جديد فوق النهر. "
     "ومن المتوقع أن يكتمل الجسر في الربيع المقبل بتكلفة تبلغ أربعة ملايين يورو. "
@@ -82,7 +93,11 @@ def test_a_made_up_language_runs_no_english_rule(encoder, made_up_language, engl
     )
     assert summary.language == "xx" and len(summary.bullets) == 3
     sentences = [s.text for s in read_article(ENGLISH_RULES_BAIT, 100_000, "xx").sentences]
-    assert "Scroll down for video" in sentences  # English furniture is not furniture in "xx"
+    assert FURNITURE in sentences  # English furniture is not furniture in "xx"
+    # nor is English chatter chatter, nor a bracketed tag a dateline: no generic English rule
+    bullets = parse_bullets(CHATTY_REPLY, 3, made_up_language)
+    assert bullets[0].startswith("Sure, here are") and len(bullets) == 2
+    assert clean_bullet(TAGGED, pack=language_pack(made_up_language)) == TAGGED
 
 
 def test_the_tripwire_catches_english_rules_on_english_text(encoder, english_tripwired):
@@ -93,13 +108,16 @@ def test_the_tripwire_catches_english_rules_on_english_text(encoder, english_tri
 def test_english_rules_apply_to_english_and_not_to_a_made_up_language(made_up_language):
     english = [s.text for s in read_article(ENGLISH_RULES_BAIT, 100_000, "en").sentences]
     made_up = [s.text for s in read_article(ENGLISH_RULES_BAIT, 100_000, "xx").sentences]
-    assert "Scroll down for video" not in english and "Scroll down for video" in made_up
+    assert FURNITURE not in english and FURNITURE in made_up
     # the attribution after a quote is trimmed only by the English polish
     quote = next(s for s in english if s.startswith('"We will'))
     polish_en, polish_xx = language_pack("en").polish, language_pack("xx").polish
     assert polish_en(quote).endswith('arrive."') and polish_xx(quote) == quote
     assert language_pack("en").is_caption("Mayor Jane Pengelly poses with the plans.")
     assert not language_pack("xx").is_caption("Mayor Jane Pengelly poses with the plans.")
+    assert parse_bullets(CHATTY_REPLY, 3, "en") == [
+        "The harbour board approved a new sea wall on Monday after the storms."
+    ]
 
 
 @pytest.mark.parametrize(("text", "language"), [(GERMAN, "de"), (JAPANESE, "ja"), (ARABIC, "ar")])

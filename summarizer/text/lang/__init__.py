@@ -51,6 +51,9 @@ class LanguagePack:
     shows_clitics: Callable[[str], bool] = _never
     #: abstractive/faithfulness.py: number words → digits ("two" → "2")
     number_words: Mapping[str, str] = field(default_factory=dict)
+    #: abstractive/prompting.py: how a model's chatter around its bullets opens (refusals,
+    #: preambles, sign-offs), lower-cased phrases; a line opening on one is no bullet
+    chatter_openings: tuple[str, ...] = ()
 
 
 #: The pack of a language nobody wrote rules for: the generic pipeline, no rule applied.

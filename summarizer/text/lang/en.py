@@ -211,6 +211,12 @@ NUMBER_WORDS = {
     "twenty": "20", "hundred": "100", "thousand": "1000", "dozen": "12", "half": "50",
 }  # fmt: skip
 
+#: How a model's chatter opens, where it writes it instead of (or around) its bullets.
+CHATTER_OPENINGS = (
+    "sure", "certainly", "of course", "okay", "ok", "here is", "here are", "i can", "i cannot",
+    "i can't", "i won't", "i am", "i'm", "sorry", "as an ai", "note:", "summary:", "i hope",
+)  # fmt: skip
+
 PACK = LanguagePack(
     code="en",
     is_furniture=is_furniture,
@@ -226,4 +232,5 @@ PACK = LanguagePack(
     join_clitics=join_clitics,
     shows_clitics=shows_clitics,
     number_words=NUMBER_WORDS,
+    chatter_openings=CHATTER_OPENINGS,
 )

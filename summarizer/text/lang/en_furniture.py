@@ -44,7 +44,6 @@ _FURNITURE = re.compile(
       | (?:share|follow|like)\s+(?:this|us|on)\b.*
       | follow\s+@\w+.*                      # "Follow @bbcnewsbeat on Twitter ..."
       | share\s+your\s+(?:photos|pictures|videos|stories|story|views)\s+with\b.*
-      | scroll\s+down\s+for\s+(?:the\s+)?(?:video|videos|more)\b.{0,40}
       | share\s+this\s+with.*
       | (?:click|tap)\s+here\b.*
       | sign\s+up\b.*
@@ -74,15 +73,11 @@ _FURNITURE = re.compile(
       | have\s+a\s+(?:news\s+)?tip\s*\?.*
       | if\s+you\s+have\s+a\s+(?:news\s+)?(?:story|news)\s+(?:suggestion|tip|idea)\b.*
       | subscribe\s+to\s+(?:the\s+|our\s+)?(?:[\w'’-]+\s+){0,4}newsletters?\b.*
-      | find\s+all\s+the\s+latest\b.{0,80}\bon\s+our\b.*    # "... transfers on our dedicated page"
-      | find\s+out\s+how\s+to\s+get\s+into\b.{0,60}\bguide\b.*
       | we\s+use\s+cookies\b.*
       | read\s+the\s+full\s+(?:story|article|report)\b.{0,60}
       | follow\s+(?:our|the)\s+live\s+(?:coverage|updates|blog)\b.*
-      | by\s*\.\s*[\w .'’|-]{0,80}   # tokenised "by . daily mail reporter ."
       | (?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit)
         (?:\s*[|·•,/]\s*(?:email|facebook|twitter|whatsapp|linkedin|pinterest|messenger|reddit))*
-      | our\s+standards\s*:.*
       | """ + _MEDIA_PLAYBACK + r"""\s*\.?
       # "CNN's Jane Doe contributed to this report." / "Tom Lee contributed reporting."
       | .{0,200}?\bcontributed\s+(?:to\s+this\s+(?:report|story|article)
@@ -108,15 +103,6 @@ GLUED_FURNITURE = re.compile(
       | (?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}\s+)?last\s+updated\s+at\s+\d{{1,2}}[:.]\d{{2}}
         (?:\s*(?-i:AM|PM))?(?:\s*(?-i:BST|GMT|UTC|CEST|CET|[ECMP][SD]T))?
         (?:\s+on\s+\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}})?(?:\s?\.)?
-      # Daily Mail's header as scraped pages join its parts: "By . Jane Doe . PUBLISHED: .
-      # 14:11 EST, 25 October 2013 . | . UPDATED: . 15:36 EST, 25 October 2013 .", "By . Jane
-      # Doe . Last updated at 4:41 PM on 14th February 2012 .", or only "By . Jane Doe ." at
-      # the start of the line (capitalised names, perhaps "and" / "for MailOnline")
-      | (?:by\s+\.\s+(?:[^.|\n]{{1,60}}?\s+\.\s+){{1,4}}?)?
-        (?:published\s*:\s*(?:\.\s+)?[^.|\n]{{5,60}}?\s+\.\s+\|\s+\.\s+
-           updated\s*:\s*(?:\.\s+)?[^.|\n]{{5,60}}?\s+\.
-         | last\s+updated\s+at\s+[^.|\n]{{5,60}}?\s+\.)
-      | (?-i:^By\s+\.\s+[A-Z][\w'’-]*(?:\s+(?:and|for|the|[A-Z][\w'’-]*)){{0,6}}\s+\.(?=\s))
       # a quoted crosshead between a stop and the paragraph it heads: "… authority. 'Dramatic
       # erosion'Critics say …" (only a capitalised phrase with no stop, glued to a capital)
       | (?:(?<=[.!?])|(?<=[.!?]\s)|(?<=[.!?]["”’])|(?<=[.!?]["”’]\s))
