@@ -184,7 +184,7 @@ COMMAND_HELP = (
 )
 _OPTION = r"(?:bullets=\S+|lang=\S+|private)"
 _LEADING_OPTION = re.compile(rf"^\s*({_OPTION})(?=\s|$)", re.IGNORECASE)
-_TRAILING_OPTION = re.compile(rf"(?:^|\s)({_OPTION})\s*$", re.IGNORECASE)
+_WHOLE_OPTION = re.compile(_OPTION, re.IGNORECASE)
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$")
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
 _SLACK_REF = re.compile(r"<[@#!][^>]*>")
@@ -203,9 +203,11 @@ def parse_command(text: str) -> tuple[Options, str]:
     while m := _LEADING_OPTION.match(text):
         found.append(m.group(1))
         text = text[m.end() :]
-    while m := _TRAILING_OPTION.search(text):
-        found.append(m.group(1))
-        text = text[: m.start()]
+    # from the right, a word at a time: a regex search for options at the end would try every
+    # position of a pasted article (half a millisecond of the ack for 3,500 characters)
+    while (words := text.rsplit(None, 1)) and _WHOLE_OPTION.fullmatch(words[-1]):
+        found.append(words[-1])
+        text = words[0] if len(words) == 2 else ""
     bullets, language, private = None, None, False
     for option in found:
         key, _, value = option.lower().partition("=")

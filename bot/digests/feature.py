@@ -97,10 +97,16 @@ class DigestFeature:
             threshold=self.config.similarity_threshold, max_stories=self.config.max_stories,
         )  # fmt: skip
 
-    async def encoder(self) -> Encoder | None:
-        """The sentence encoder, loaded once in a thread; None (URL/text grouping) if it fails."""
+    def preload(self) -> None:
+        """Start loading the encoder in a thread now: the load holds the GIL for a few hundred
+        ms, which at the first post would slow the acks of whatever arrives with it."""
         if self._encoder is None:
             self._encoder = asyncio.create_task(asyncio.to_thread(self._safe_load))
+
+    async def encoder(self) -> Encoder | None:
+        """The sentence encoder, loaded once in a thread; None (URL/text grouping) if it fails."""
+        self.preload()
+        assert self._encoder is not None
         return await asyncio.shield(self._encoder)
 
     def _safe_load(self) -> Encoder | None:

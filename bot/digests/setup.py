@@ -64,6 +64,7 @@ async def open_digests(
     )
     chat.features.append(feature)
     chat.on_posted(DigestRecorder(store, clock=clock, encoder=feature.encoder))
+    feature.preload()  # while the bot starts, not when its first posts and requests arrive
     pruner = asyncio.create_task(prune_forever(store, config.digest, clock), name="digest-prune")
     try:
         yield Digests(config.digest, store, feature, state, clock)

@@ -151,3 +151,25 @@ async def test_old_posts_are_pruned_in_the_background():
         assert [e.posted_at for e in await store.entries("slack:T1:C1", 0, now)] == [
             now - 29 * 86_400
         ]
+
+
+async def test_the_encoder_loads_when_the_bot_starts_not_at_its_first_post(monkeypatch):
+    from bot.chat import ChatWorkflow
+    from bot.config import Config
+    from bot.digests import setup
+    from bot.digests.store import MemoryDigestStore
+    from bot.state import MemoryStateStore
+
+    loads: list[object] = []
+    monkeypatch.setattr(setup, "shared_encoder", lambda config: loads.append(config) or "encoder")
+    config = Config()
+    state = MemoryStateStore()
+    chat = ChatWorkflow(None, None, state)  # type: ignore[arg-type] - only features are used
+    async with setup.open_digests(config, state, chat, store=MemoryDigestStore()) as digests:
+        for _ in range(200):  # no post, no digest asked for: only the start
+            if loads:
+                break
+            await asyncio.sleep(0.01)
+        assert loads == [config.summarizer]
+        assert await digests.feature.encoder() == "encoder"
+        assert len(loads) == 1
