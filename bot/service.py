@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.cache import SummaryCache, cache_key
 from bot.config import Config
@@ -29,13 +29,15 @@ from bot.errors import (
     UsageError,
 )
 from bot.extract import Article
-from bot.fetch import Fetcher
 from bot.pagework import page_article, paste_article
 from bot.state import StateStore
 from bot.urls import normalize_url
 from bot.workpool import WorkPool
 from summarizer import BusyError as ModelBusy
 from summarizer import Pace, Summarizer, SummarizerError, Summary
+
+if TYPE_CHECKING:
+    from bot.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 
@@ -152,18 +154,27 @@ class SummaryService:
         self.cache = cache
         #: Shared with other replicas (Redis): lets only one of them fetch a given URL.
         self.state = state
-        self.fetcher = fetcher or Fetcher(config.fetch)
+        self._fetcher = fetcher
         limits = config.service
         self._model_pool = ThreadPoolExecutor(limits.max_concurrent_summaries, "newsbot-model")
         #: Page reading (given by the runtime, which closes it; else our own).
         self._owns_pages = pages is None
         self.pages = pages or WorkPool.from_config(limits)
-        if self.fetcher.offload is None:  # PDF text and big-body decoding: same deadline
-            self.fetcher.offload = self.pages.run
         self._waiting = 0
         self._pace = Pace()
         self._inflight: dict[str, asyncio.Task[SummaryResult]] = {}
         self.metrics.track_queue_depth(lambda: self._waiting)
+
+    @property
+    def fetcher(self) -> Fetcher:
+        """The SSRF-safe fetcher, made at the first link: a text summary never needs it."""
+        if self._fetcher is None:
+            from bot.fetch import Fetcher
+
+            self._fetcher = Fetcher(self.config.fetch)
+        if self._fetcher.offload is None:  # PDF text and big-body decoding: same deadline
+            self._fetcher.offload = self.pages.run
+        return self._fetcher
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -216,7 +227,8 @@ class SummaryService:
     async def close(self) -> None:
         for task in list(self._inflight.values()):
             task.cancel()
-        await self.fetcher.close()
+        if self._fetcher is not None:
+            await self._fetcher.close()
         await self.cache.close()
         self._model_pool.shutdown(wait=False, cancel_futures=True)
         close_model = getattr(self.summarizer, "close", None)

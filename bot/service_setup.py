@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from bot.cache import open_cache
 from bot.config import Config, LogConfig
 from bot.errors import ConfigError
-from bot.fetch import Fetcher
 from bot.logs import setup_logging
 from bot.service import PASTE_IN_THREAD_CHARS, SummaryService
 from bot.state import StateStore
@@ -30,6 +29,7 @@ from summarizer import (
 )
 
 if TYPE_CHECKING:
+    from bot.fetch import Fetcher
     from bot.observability import Metrics
 
 
