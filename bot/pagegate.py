@@ -7,6 +7,7 @@ be honest instead of summarizing the wall.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -128,12 +129,16 @@ def _pattern(phrases: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-_WALLS = {
-    "paywall": _pattern(PAYWALL_PHRASES),
-    "cookie_wall": _pattern(COOKIE_PHRASES),
-    "bot_wall": _pattern(BOT_WALL_PHRASES),
-    "login": _pattern(LOGIN_PHRASES),
-}
+@functools.cache
+def _walls() -> dict[str, re.Pattern[str]]:
+    """The wall patterns, compiled at the first page (a pasted text never needs them)."""
+    return {
+        "paywall": _pattern(PAYWALL_PHRASES),
+        "cookie_wall": _pattern(COOKIE_PHRASES),
+        "bot_wall": _pattern(BOT_WALL_PHRASES),
+        "login": _pattern(LOGIN_PHRASES),
+    }
+
 #: A wall "dominates" a text when lines containing its phrases make up this share of it.
 WALL_SHARE = 0.35
 #: Share of the page's visible text that sits inside links, above which it is a link page.
@@ -262,7 +267,7 @@ def _wall_shares(text: str) -> dict[str, tuple[float, int]]:
     lines = [line for line in text.split("\n") if line.strip()]
     total = sum(len(line) for line in lines) or 1
     shares = {}
-    for kind, pattern in _WALLS.items():
+    for kind, pattern in _walls().items():
         hits = [len(pattern.findall(line)) for line in lines]
         chars = sum(len(line) for line, n in zip(lines, hits, strict=True) if n)
         shares[kind] = (chars / total, sum(hits))
@@ -282,7 +287,7 @@ def _likely_wall(body: str, page: PageFacts) -> str | None:
         return "paywall"
     scores: dict[str, float] = {}
     for kind, (share, hits) in _wall_shares(page.visible_text).items():
-        in_body = bool(_WALLS[kind].search(body))
+        in_body = bool(_walls()[kind].search(body))
         if kind == "cookie_wall":
             # Cookie banners sit on nearly every page: they explain a short body only when
             # they make up a real part of the page or of what trafilatura kept.
@@ -304,7 +309,7 @@ def _teaser_then_paywall(body: str) -> bool:
     if word_count(body) >= 300:
         return False
     tail = body[-max(200, len(body) // 4):]
-    return len(_WALLS["paywall"].findall(tail)) >= 2
+    return len(_walls()["paywall"].findall(tail)) >= 2
 
 
 def _link_lines_share(body: str, page: PageFacts) -> float:
