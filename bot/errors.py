@@ -61,3 +61,9 @@ class ChannelUnavailable(BotError):
     """The bot can no longer post in a channel (removed, not a member, no permission)."""
 
     kind = "channel_unavailable"
+
+
+class PostFailed(BotError):
+    """A post the platform did not take just now (a 5xx, a timeout): try it again later."""
+
+    kind = "post_failed"

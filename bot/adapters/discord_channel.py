@@ -2,12 +2,11 @@
 message in a channel.
 
 A channel the bot can no longer post in (removed, no permission, deleted) raises
-`ChannelUnavailable`, so the caller stops posting there; other failures are logged.
+`ChannelUnavailable`, so the caller stops posting there; a post Discord did not take just now
+raises `PostFailed`, so the caller can try it again.
 """
 
 from __future__ import annotations
-
-import logging
 
 from bot.adapters.discord_client import discord
 from bot.adapters.discord_outbox import votes_view
@@ -15,9 +14,7 @@ from bot.adapters.discord_render import ALLOWED_MENTIONS, error_text, render_sum
 from bot.adapters.discord_render_digest import render_digest
 from bot.chat import Failure, Notice, Outcome, SummaryPost
 from bot.chat.outcomes import DigestPost
-from bot.errors import ChannelUnavailable
-
-log = logging.getLogger("bot.adapters.discord")
+from bot.errors import ChannelUnavailable, PostFailed
 
 
 class DiscordChannelOutbox:
@@ -49,6 +46,5 @@ class DiscordChannelOutbox:
             return await channel.send(allowed_mentions=ALLOWED_MENTIONS, **kwargs)  # type: ignore[arg-type]
         except (discord.Forbidden, discord.NotFound) as exc:
             raise ChannelUnavailable(f"{exc.status} {exc.text} in {self.channel_id}") from None
-        except discord.HTTPException as exc:
-            log.warning("discord: post in %s failed: %s", self.channel_id, exc)
-            return None
+        except (discord.HTTPException, TimeoutError) as exc:
+            raise PostFailed(f"discord: post in {self.channel_id} failed: {exc}") from None

@@ -7,6 +7,7 @@ and reads back what the bot would have shown, as the workflow's own outcomes.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.adapters.base import AdapterDeps
@@ -23,7 +24,7 @@ from bot.chat import (
     VoteCounted,
 )
 from bot.chat.events import Vote
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, PostFailed
 
 MENTION = "@newsbot"
 
@@ -63,6 +64,9 @@ class MemoryOutbox:
         event, private = self.event, _private(outcome)
         if event.channel in self.platform.gone:
             raise ChannelUnavailable(f"not_in_channel: {event.channel}")
+        if self.platform.failing[event.channel] > 0:
+            self.platform.failing[event.channel] -= 1
+            raise PostFailed(f"internal_error in {event.channel}")
         message_id = ""
         if not private and not isinstance(outcome, Silent):
             message_id = self.platform.new_message(
@@ -89,6 +93,8 @@ class MemoryAdapter:
     messages: dict[str, _Message] = field(default_factory=dict)
     #: Channels the bot was removed from: posting there raises `ChannelUnavailable`.
     gone: set[str] = field(default_factory=set)
+    #: Channel → how many of its next posts fail for now (`PostFailed`, like a 5xx).
+    failing: Counter[str] = field(default_factory=Counter)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> None:

@@ -2,7 +2,8 @@
 in a channel.
 
 Unlike a request's outbox, a post the channel can no longer take raises `ChannelUnavailable`
-(the bot was removed, the channel archived or deleted), so the caller can stop posting there.
+(the bot was removed, the channel archived or deleted), so the caller can stop posting there,
+and one Slack did not take just now raises `PostFailed`, so the caller can try it again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot.adapters.slack_render import Message, render_error, render_notice, rend
 from bot.adapters.slack_render_digest import render_digest
 from bot.chat import Failure, Notice, Outcome, SummaryPost
 from bot.chat.outcomes import DigestPost
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, PostFailed
 
 log = logging.getLogger("bot.adapters.slack")
 
@@ -59,11 +60,9 @@ class SlackChannelOutbox:
             error = str(exc.response.get("error") if exc.response is not None else "")
             if error in GONE or getattr(exc.response, "status_code", 0) == 403:
                 raise ChannelUnavailable(f"{error or 'forbidden'} in {self.channel}") from None
-            log.warning("chat.postMessage to %s failed: %s", self.channel, error or exc)
-            return None
-        except aiohttp.ClientError as exc:
-            log.warning("chat.postMessage to %s failed: %s", self.channel, exc)
-            return None
+            raise PostFailed(f"chat.postMessage to {self.channel} failed: {error or exc}") from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise PostFailed(f"chat.postMessage to {self.channel} failed: {exc!r}") from None
         return resp.get("ts")
 
     async def _permalink(self, ts: str) -> str | None:

@@ -19,7 +19,7 @@ from bot.chat import Outbox
 from bot.chat.outcomes import DigestPost
 from bot.digests.calendar import Calendar
 from bot.digests.feature import DigestFeature
-from bot.errors import ChannelUnavailable
+from bot.errors import ChannelUnavailable, PostFailed
 from bot.state import StateStore
 from bot.stores import Clock
 
@@ -110,6 +110,9 @@ class DigestScheduler:
                 log.warning("can't post in %s (%s); its digest schedule is paused",
                             calendar.channel, exc)  # fmt: skip
                 self.paused.add(calendar.channel)
+                return None
+            except PostFailed as exc:  # not marked posted: tried again once the lease expires
+                log.warning("digest for %s not posted yet: %s", calendar.channel, exc.message)
                 return None
         else:
             log.info("nothing shared in %s for the digest due %.0f; nothing posted",

@@ -1,10 +1,12 @@
 """One polling task per feed: conditional GET, new items summarized and posted once per channel.
 
 Once means: an item is new by its key (GUID, else normalised link) until the shared "seen"
-index has it; a claim per channel+feed+item decides which replica posts it. A per-feed lease
-keeps two replicas from polling one feed at the same moment. Items over a channel's hourly cap,
-or whose summary could not be made *yet* (busy model), are held: the feed's validators are
-not saved, so the next poll reads the full feed again and offers them again.
+index has it; a lock per channel+feed+item decides which replica posts it, and is kept after
+the post (released only when the platform did not take it, so the item is tried again). A
+per-feed lease keeps two replicas from polling one feed at the same moment. Items over a
+channel's hourly cap, whose summary could not be made *yet* (busy model) or whose post failed
+for now are held: the feed's validators are not saved, so the next poll reads the full feed
+again and offers them again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from bot.chat import ChatEvent, ChatWorkflow, Failure, Outbox, SummaryPost, Trigger
 from bot.config import FeedsConfig
-from bot.errors import BotError, BusyError, ChannelUnavailable
+from bot.errors import BotError, BusyError, ChannelUnavailable, PostFailed
 from bot.feeds.parse import FeedItem, ParsedFeed
 from bot.feeds.reader import read_feed
 from bot.feeds.store import FeedState, FeedStore, Subscription
@@ -215,11 +217,14 @@ class FeedPoller:
                 return True
             if outcome == "stop":
                 return False
+            if outcome == "elsewhere":  # another replica posts it, and marks it seen if it can
+                continue
             await self.state.remember_post(seen, item.key, outcome, SEEN_TTL)
         return False
 
     async def _post_item(self, sub: Subscription, feed: ParsedFeed, item: FeedItem) -> str:
-        """ "posted", a reason it never will be, "hold" (try again later) or "stop" (paused)."""
+        """ "posted", a reason it never will be, "hold" (try again later), "stop" (paused) or
+        "elsewhere" (another replica is posting it)."""
         if item.link is None:
             log.info("feed %s: item %r has no link; skipped", sub.url, item.title)
             return "no link"
@@ -237,8 +242,9 @@ class FeedPoller:
         except BotError as exc:
             log.info("feed %s: %s not summarized: %s", sub.url, item.link, exc.message)
             return exc.kind
-        if not await self.state.claim(f"feeditem:{_seen_space(sub)}:{item.key}", SEEN_TTL):
-            return "other replica"
+        lock = f"feeditem:{_seen_space(sub)}:{item.key}"
+        if not await self.state.acquire_lock(lock, SEEN_TTL):
+            return "elsewhere"
         site = f"{feed.title} · {result.site}" if result.site else feed.title
         post = SummaryPost(dataclasses.replace(result, site=site), item.link, quiet=sub.quiet)
         event = _feed_event(sub, item.link)
@@ -248,6 +254,10 @@ class FeedPoller:
             log.warning("feeds in %s paused: %s", sub.channel_key, exc.message)
             await self._pause_channel(sub.channel_key, exc.message)
             return "stop"
+        except PostFailed as exc:  # the platform will likely take it on the next poll
+            log.warning("feed %s: %s not posted yet: %s", sub.url, item.link, exc.message)
+            await self.state.release_lock(lock)
+            return "hold"
         self.stats.posted += 1
         if self._record_posts:
             self.stats.posts.append((sub.channel_key, item.link))

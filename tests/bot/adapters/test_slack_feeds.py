@@ -116,6 +116,26 @@ async def test_not_in_channel_pauses_the_channels_feeds(
     assert sub.paused.startswith("not_in_channel")
 
 
+async def test_a_post_slack_did_not_take_is_posted_at_the_next_poll(
+    bot: Bot, fake: FakeSlack, feeds_server: FeedServer
+) -> None:
+    feed = feeds_server.add_feed("world", "World News", 1)
+    url = feeds_server.feed_url("world")
+    await bot.send(feed_command(f"add <{url}>", fake), form=True)
+    await bot.settle()
+    poller = bot.deps.feeds.poller  # type: ignore[union-attr]
+    await poller.poll(url)
+    feed.add(feeds_server.item("world", 2))
+    fake.fail("chat.postMessage", 200, body={"ok": False, "error": "fatal_error"})
+    await poller.poll(url)
+    await poller.poll(url)
+    texts = [json.dumps(p.args["blocks"]) for p in fake.of("chat.postMessage")]
+    assert len(texts) == 3  # world-1, the refused try at world-2, world-2 again
+    assert "world-1" in texts[0] and "world-2" in texts[1] and "world-2" in texts[2]
+    (sub,) = await bot.deps.feeds.store.subscriptions(f"slack:{TEAM}:{CHANNEL}")  # type: ignore[union-attr]
+    assert not sub.paused
+
+
 async def test_only_listed_users_may_add_when_configured(
     fake: FakeSlack, feeds_server: FeedServer, tokens: None
 ) -> None:

@@ -151,6 +151,27 @@ async def test_items_over_the_hourly_cap_wait_for_the_next_hour(
         assert bot.posts() == [server.article(f"busy-{i}") for i in range(1, 6)]
 
 
+async def test_a_post_the_platform_did_not_take_is_posted_at_the_next_poll_once(
+    server: FeedServer, fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = server.add_feed("world", "World News", 1)
+    url = server.feed_url("world")
+    async with open_bot(server, fake_clock) as bot:
+        await bot.follow(url)
+        await bot.poller.poll(url)
+        feed.add(server.item("world", 2))
+        feed.add(server.item("world", 3))
+        bot.platform.failing[CHANNEL] = 1  # a 5xx on the next post
+        await bot.poller.poll(url)
+        assert bot.posts() == [server.article("world-1")]  # world-3 waits behind world-2
+        assert "not posted yet" in caplog.text
+        fake_clock.advance(300)
+        await bot.poller.poll(url)
+        fake_clock.advance(900)
+        await bot.poller.poll(url)
+        assert bot.posts() == [server.article(f"world-{i}") for i in (1, 2, 3)]
+
+
 async def test_a_feed_failing_for_a_day_is_paused_and_the_channel_told_once(
     server: FeedServer, fake_clock: FakeClock
 ) -> None:
