@@ -114,7 +114,7 @@ class StubService:
         self.calls = 0
 
     async def summarize_url(self, url: str, **_: Any) -> Any:
-        from bot.service import ResultBullet, SummaryResult
+        from bot.results import ResultBullet, SummaryResult
 
         self.calls += 1
         return SummaryResult((ResultBullet("A bullet."),), "stub", title=url, url=url)

@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.cache import SummaryCache, cache_key
@@ -30,6 +29,7 @@ from bot.errors import (
 )
 from bot.extract import Article
 from bot.pagework import page_article, paste_article
+from bot.results import PAYLOAD_VERSION, ResultBullet, SummaryResult
 from bot.state import StateStore
 from bot.urls import normalize_url
 from bot.workpool import WorkPool
@@ -41,10 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Bump when the cached payload's shape changes, so old entries are ignored.
-#: 2: entries record where the page was fetched from ("fetched_from"); older ones don't.
-#: 3: entries keep the article text they summarized ("article_text"), for follow-up questions.
-PAYLOAD_VERSION = 3
 #: The article text kept with a summary is bounded: questions are answered from its start.
 ARTICLE_KEEP_CHARS = 60_000
 #: How long one replica may hold the per-URL lock; others poll the cache meanwhile.
@@ -55,60 +51,6 @@ FLIGHT_POLL_SECONDS = 0.25
 #: for ~4 ms each while the event loop is acking the burst.
 PASTE_IN_THREAD_CHARS = 20_000
 BUSY = "I'm busy summarizing other articles right now; try again in a minute."
-
-
-@dataclass(frozen=True)
-class ResultBullet:
-    text: str
-    #: The exact article sentence the bullet came from (for links into the article).
-    source: str | None = None
-    #: (start, end) of `source` in the extracted article text.
-    span: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class SummaryResult:
-    bullets: tuple[ResultBullet, ...]
-    backend: str
-    title: str | None = None
-    url: str | None = None
-    site: str | None = None
-    language: str | None = None
-    reading_minutes: int | None = None
-    summary_id: str = ""
-    cached: bool = False
-    truncated: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
-    #: The extracted (or pasted) text summarized, bounded: follow-up questions read it.
-    article_text: str | None = field(default=None, repr=False)
-
-    def details(self) -> list[str]:
-        """The facts under a summary, for every platform: site · reading time · backend · ..."""
-        parts = [self.site or ""]
-        if self.reading_minutes:
-            parts.append(f"{self.reading_minutes} min read")
-        parts.append(self.backend)
-        if self.cached:
-            parts.append("cached")
-        if self.truncated:
-            parts.append("long article: summary covers the start")
-        return [p for p in parts if p]
-
-    def to_payload(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["bullets"] = [asdict(b) for b in self.bullets]
-        data["version"] = PAYLOAD_VERSION
-        data.pop("cached")
-        return data
-
-    @classmethod
-    def from_payload(cls, data: dict[str, Any], *, cached: bool) -> SummaryResult:
-        fields = {k: v for k, v in data.items() if k != "version"}
-        fields["bullets"] = tuple(
-            ResultBullet(b["text"], b.get("source"), tuple(b["span"]) if b.get("span") else None)
-            for b in data["bullets"]
-        )
-        return cls(**fields, cached=cached)
 
 
 class CoreMetrics(Protocol):

@@ -17,7 +17,7 @@ with warnings.catch_warnings():  # discord.py imports `audioop` (deprecated) for
     import discord
 
 from bot.adapters.bidi import strip_bidi_controls
-from bot.service import SummaryResult
+from bot.results import SummaryResult
 
 try:  # written alongside this module; without it bullets simply aren't linked
     from summarizer import text_fragment_url

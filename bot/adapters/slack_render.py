@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from bot.adapters.bidi import strip_bidi_controls
 from bot.errors import UsageError
-from bot.service import SummaryResult
+from bot.results import SummaryResult
 
 try:  # written in parallel; without it bullets simply carry no link into the article
     from summarizer import text_fragment_url

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.digests.model import Digest
-from bot.service import SummaryResult
+from bot.results import SummaryResult
 
 
 @dataclass(frozen=True)

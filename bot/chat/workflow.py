@@ -30,7 +30,8 @@ from bot.chat.policy import ChatPolicy, Plan
 from bot.chat.posts import vote_key
 from bot.errors import BlockedURLError, BotError, RateLimited, UsageError
 from bot.observability import METRICS
-from bot.service import SummaryResult, SummaryService
+from bot.results import SummaryResult
+from bot.service import SummaryService
 from bot.state import StateStore
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ from bot.cache import MemoryCache
 from bot.config import CacheConfig, Config, FetchConfig, ServiceConfig
 from bot.errors import BlockedURLError, BusyError, ExtractError, FetchError, SummarizeError
 from bot.fetch import Fetcher
-from bot.service import SummaryResult, SummaryService
+from bot.results import SummaryResult
+from bot.service import SummaryService
 from summarizer import InputError
 from tests.fakes import FakeSummarizer
 from tests.pages import PAYWALL_HTML, SAMPLE_TEXT, PageServer, article_html

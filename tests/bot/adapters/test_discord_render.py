@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.adapters import discord_render as r
-from bot.service import ResultBullet, SummaryResult
+from bot.results import ResultBullet, SummaryResult
 
 URL = "https://news.example/2026/harbor-vote"
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.adapters import discord_render, slack_render
-from bot.service import ResultBullet, SummaryResult
+from bot.results import ResultBullet, SummaryResult
 from tests.discord_markdown import live_markup, visible_text
 
 URL = "https://news.example/2026/story?a=1&b=2"

@@ -19,7 +19,7 @@ from bot.adapters.slack_render import (
     render_error,
     render_summary,
 )
-from bot.service import ResultBullet, SummaryResult
+from bot.results import ResultBullet, SummaryResult
 
 
 def result(**kw) -> SummaryResult:

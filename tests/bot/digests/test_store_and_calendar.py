@@ -77,7 +77,7 @@ def test_vote_keys_come_from_the_posted_message():
 
 def summary_post(private: bool = False):
     from bot.chat import SummaryPost
-    from bot.service import ResultBullet, SummaryResult
+    from bot.results import ResultBullet, SummaryResult
 
     result = SummaryResult((ResultBullet("A bullet."),), "fake", "Title", "https://e.com/a")
     return SummaryPost(result, "https://e.com/a", private)
