@@ -127,10 +127,7 @@ class WorkPool:
         no worker frees up within the deadline either."""
         if self._closed:
             raise RuntimeError("this WorkPool is closed")
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.size)
-            # one thread per worker does the blocking pipe I/O; +1 for a start or a late EOF
-            self._io = ThreadPoolExecutor(self.size + 1, "newsbot-pages")
+        self._slots = self._slots or self._open()
         if self._slots.locked():
             self._preempt()
         self._waiting += 1
@@ -147,6 +144,19 @@ class WorkPool:
         finally:
             self._slots.release()
 
+    async def warm(self) -> None:
+        """Start one worker (and with it the forkserver, ~1 s) now, so the first page or paste
+        does not wait for it: a bot calls this as it starts; a CLI run never does."""
+        if self._closed or self._idle or self._busy:
+            return
+        self._slots = self._slots or self._open()
+        worker = await asyncio.get_running_loop().run_in_executor(self._io, self._start)
+        self.started += 1
+        if self._closed or len(self._idle) + len(self._busy) >= self.size:
+            _kill(worker)  # closed meanwhile, or the pool filled up on its own
+            return
+        self._idle.append(worker)
+
     async def close(self) -> None:
         """Kill every worker now, busy or not: a stuck parse must not hold up shutdown."""
         self._closed = True
@@ -161,6 +171,11 @@ class WorkPool:
             self._io.shutdown(wait=False, cancel_futures=True)
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _open(self) -> asyncio.Semaphore:
+        # one thread per worker does the blocking pipe I/O; +1 for a start or a late EOF
+        self._io = ThreadPoolExecutor(self.size + 1, "newsbot-pages")
+        return asyncio.Semaphore(self.size)
 
     async def _checkout(self) -> _Worker:
         if self._idle:

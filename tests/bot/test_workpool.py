@@ -106,6 +106,19 @@ async def test_hostile_page_times_out_while_a_normal_summary_completes(service, 
     assert server.hits[path] == 1
 
 
+async def test_a_warmed_pool_reads_the_first_page_with_the_worker_it_started():
+    pool = WorkPool(2, timeout=30.0, memory_mb=512)
+    try:
+        await pool.warm()
+        (pid,) = pool.pids
+        await pool.warm()  # already warm: no second worker
+        assert pool.started == 1
+        assert await pool.run(worker_pid) == pid
+        assert pool.started == 1
+    finally:
+        await pool.close()
+
+
 async def test_a_killed_worker_is_replaced_and_the_next_page_is_read():
     pool = WorkPool(1, timeout=5.0, memory_mb=512)
     try:
