@@ -24,8 +24,8 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from summarizer.answers import confidence
-from summarizer.answers.wording import ANSWER_TYPES, NAMES, STOPWORDS
 from summarizer.text.cleaning import clean_text
+from summarizer.text.lang import language_pack
 from summarizer.text.language import detect_language
 from summarizer.text.sentences import split_sentences
 from summarizer.text.units import Sentence
@@ -109,20 +109,24 @@ def words(text: str, language: str | None = None) -> list[str]:
 
 def terms(text: str, language: str | None = None) -> list[tuple[str, str]]:
     """(stem, word) for each content word of `text`."""
-    stop = STOPWORDS.get((language or "en").split("-")[0], frozenset())
-    return [(_stem(w), w) for w in _WORD.findall(text.lower()) if w not in stop]
+    rules = language_pack(language).question_rules()
+    stop, suffixes = rules.stopwords, rules.stem_suffixes
+    return [(_stem(w, suffixes), w) for w in _WORD.findall(text.lower()) if w not in stop]
 
 
 def names(question: str, language: str | None = None) -> set[str]:
     """Stems of the names in a question (by the language's pattern; none without one)."""
-    pattern = NAMES.get((language or "en").split("-")[0])
-    return {_stem(name.lower()) for name in pattern.findall(question)} if pattern else set()
+    rules = language_pack(language).question_rules()
+    if rules.names is None:
+        return set()
+    return {_stem(name.lower(), rules.stem_suffixes) for name in rules.names.findall(question)}
 
 
-def _stem(word: str) -> str:
+def _stem(word: str, suffixes: tuple[str, ...]) -> str:
     """A crude trim, enough for "prices"~"price", "approved"~"approve" and
-    "directing"~"director": suffixes off, then the first STEM_CHARS characters."""
-    for suffix in ("ies", "es", "s", "ed", "ing"):
+    "directing"~"director": the language's suffixes off, then the first STEM_CHARS
+    characters."""
+    for suffix in suffixes:
         if len(word) > len(suffix) + 3 and word.endswith(suffix) and not word.endswith("ss"):
             word = word[: -len(suffix)]
             break
@@ -237,7 +241,7 @@ class AnswerFinder:
         """Whether the question asks for a kind of answer (a number for "how many", a date for
         "when", a name for "who"), and 1 for each sentence holding one."""
         out = np.zeros(len(index.sentences), dtype=np.float32)
-        for asks, holds in ANSWER_TYPES.get((index.language or "en").split("-")[0], ()):
+        for asks, holds in language_pack(index.language).question_rules().answer_types:
             if asks.search(question):
                 out = np.array([bool(holds.search(s.text)) for s in index.sentences], np.float32)
                 return True, out

@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from summarizer.abstractive.prompting import parse_bullets
+from summarizer.answers.finder import AnswerFinder, terms
 from summarizer.config import SummarizerConfig
 from summarizer.pipeline import ExtractiveSummarizer, read_article
 from summarizer.text.bullets import clean_bullet
@@ -98,6 +99,12 @@ def test_a_made_up_language_runs_no_english_rule(encoder, made_up_language, engl
     bullets = parse_bullets(CHATTY_REPLY, 3, made_up_language)
     assert bullets[0].startswith("Sure, here are") and len(bullets) == 2
     assert clean_bullet(TAGGED, pack=language_pack(made_up_language)) == TAGGED
+    # a question about it: no English stop word, word ending, name or answer type either
+    finder = AnswerFinder(encoder)
+    index = finder.index(ENGLISH_RULES_BAIT, made_up_language)
+    assert finder.answer(index, "How many homes did the storms flood?").question
+    assert ("the", "the") in terms("The prices rose", made_up_language)
+    assert ("prices", "prices") in terms("The prices rose", made_up_language)
 
 
 def test_the_tripwire_catches_english_rules_on_english_text(encoder, english_tripwired):

@@ -21,6 +21,28 @@ def _unchanged(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class QuestionRules:
+    """answers/: how a language asks; every default is "no rule" (BM25's idf and the encoder
+    judge the question alone)."""
+
+    #: words that carry no content in a question, lower-cased
+    stopwords: frozenset[str] = frozenset()
+    #: endings trimmed before words are compared ("prices"~"price")
+    stem_suffixes: tuple[str, ...] = ()
+    #: a name in a question (group 1); a name the article never mentions hints it doesn't say
+    names: re.Pattern[str] | None = None
+    #: (what a question asks for, what a sentence answering it holds), first match wins
+    answer_types: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+
+
+NO_QUESTION_RULES = QuestionRules()
+
+
+def _no_question_rules() -> QuestionRules:
+    return NO_QUESTION_RULES
+
+
+@dataclass(frozen=True)
 class LanguagePack:
     """What one language contributes; every default is "no rule"."""
 
@@ -54,6 +76,9 @@ class LanguagePack:
     #: abstractive/prompting.py: how a model's chatter around its bullets opens (refusals,
     #: preambles, sign-offs), lower-cased phrases; a line opening on one is no bullet
     chatter_openings: tuple[str, ...] = ()
+    #: answers/finder.py: the question rules, built at the first question (a summary never
+    #: compiles them)
+    question_rules: Callable[[], QuestionRules] = _no_question_rules
 
 
 #: The pack of a language nobody wrote rules for: the generic pipeline, no rule applied.

@@ -6,9 +6,10 @@ Page furniture and photo captions, the two large rule sets, live beside this fil
 
 from __future__ import annotations
 
+import functools
 import re
 
-from summarizer.text.lang import LanguagePack, alternation
+from summarizer.text.lang import LanguagePack, QuestionRules, alternation
 from summarizer.text.lang.en_captions import PHOTO_APPOSITIVE, is_photo_caption
 from summarizer.text.lang.en_furniture import GLUED_FURNITURE, INLINE_CAPTION, is_furniture
 
@@ -217,6 +218,14 @@ CHATTER_OPENINGS = (
     "i can't", "i won't", "i am", "i'm", "sorry", "as an ai", "note:", "summary:", "i hope",
 )  # fmt: skip
 
+@functools.cache
+def question_rules() -> QuestionRules:
+    """The English question rules (en_questions.py), compiled at the first question."""
+    from summarizer.text.lang.en_questions import RULES
+
+    return RULES
+
+
 PACK = LanguagePack(
     code="en",
     is_furniture=is_furniture,
@@ -233,4 +242,5 @@ PACK = LanguagePack(
     shows_clitics=shows_clitics,
     number_words=NUMBER_WORDS,
     chatter_openings=CHATTER_OPENINGS,
+    question_rules=question_rules,
 )
