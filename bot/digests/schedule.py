@@ -5,7 +5,8 @@ no replica marked it posted (the digest store) and it wins a lease on it (`state
 claimer that dies is replaced once the lease expires); it marks it posted after the post.
 After downtime only the latest missed fire is posted (late); one older than its period is
 stale and skipped. The one window for a duplicate is a crash between the post and the mark.
-A channel the bot can no longer post in pauses its schedule until restart, and says so in the log.
+A channel the bot can no longer post in pauses its schedule, and says so in the log, until its
+next fire time: then it is tried again (the bot may have been invited back).
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class DigestScheduler:
         self.outbox_for = outbox_for
         self.clock = clock
         self.lease_seconds = lease_seconds
-        self.paused: set[str] = set()
+        #: Channel → when its schedule was paused (fires due by then are skipped).
+        self.paused: dict[str, float] = {}
 
     async def tick(self) -> list[str]:
         """Post what is due now; returns the keys of the digests this replica posted."""
@@ -73,7 +75,7 @@ class DigestScheduler:
         while not stop.is_set():
             await self.tick()
             now = self.clock()
-            upcoming = [c.next_fire(now) for c in self.calendars if c.channel not in self.paused]
+            upcoming = [c.next_fire(now) for c in self.calendars]
             delay = min([MAX_SLEEP, *(t - now for t in upcoming)])
             try:
                 await asyncio.wait_for(stop.wait(), timeout=max(1.0, delay))
@@ -81,10 +83,10 @@ class DigestScheduler:
                 pass
 
     async def _maybe_post(self, calendar: Calendar) -> str | None:
-        if calendar.channel in self.paused:
-            return None
         now = self.clock()
         due = calendar.latest_fire(now)
+        if due <= self.paused.get(calendar.channel, -1.0):
+            return None  # paused after this fire; the next one tries the channel again
         period = calendar.period
         if now - due > max(period.seconds, 86_400.0):
             return None  # stale: the bot was down for longer than the period it would cover
@@ -98,7 +100,7 @@ class DigestScheduler:
         except ChannelUnavailable as exc:
             log.warning("no enabled platform posts to %s (%s); its digest schedule is paused",
                         calendar.channel, exc)  # fmt: skip
-            self.paused.add(calendar.channel)
+            self.paused[calendar.channel] = now
             return None
         digest = await self.feature.digest_for(
             calendar.channel, period.label, due - period.seconds, due
@@ -109,7 +111,7 @@ class DigestScheduler:
             except ChannelUnavailable as exc:
                 log.warning("can't post in %s (%s); its digest schedule is paused",
                             calendar.channel, exc)  # fmt: skip
-                self.paused.add(calendar.channel)
+                self.paused[calendar.channel] = now
                 return None
             except PostFailed as exc:  # not marked posted: tried again once the lease expires
                 log.warning("digest for %s not posted yet: %s", calendar.channel, exc.message)

@@ -224,7 +224,9 @@ async def test_a_schedule_posts_once_at_its_time_and_only_the_latest_missed_one(
     assert await scheduler.tick() == []
 
 
-async def test_a_channel_the_bot_left_pauses_its_schedule(chat, pages, caplog):
+async def test_a_channel_the_bot_left_pauses_its_schedule_until_its_next_fire(
+    chat, pages, caplog
+):
     clock = Clock(MONDAY_8)
     platform, digests = await chat(clock, **vars(weekday_9am()))
     await platform.post(AUTO, f"{pages.base}/harbor")
@@ -232,10 +234,17 @@ async def test_a_channel_the_bot_left_pauses_its_schedule(chat, pages, caplog):
     scheduler = digests.scheduler(platform.outbox_for)
     clock.now = MONDAY_8 + 3600
     assert await scheduler.tick() == []
-    assert scheduler.paused == {f"memory:W1:{AUTO}"}
+    assert list(scheduler.paused) == [f"memory:W1:{AUTO}"]
     assert "its digest schedule is paused" in caplog.text
-    clock.now += 86_400
-    assert await scheduler.tick() == []
+    clock.now += 3600
+    assert await scheduler.tick() == []  # still this fire: not tried again
+    platform.gone.discard(AUTO)  # the bot is invited back, and a story is shared
+    await platform.post(AUTO, f"{pages.base}/bridge")
+    clock.now = MONDAY_8 + 86_400 + 3600  # Tuesday 9:00
+    (key,) = await scheduler.tick()
+    assert key.endswith(f":{MONDAY_8 + 86_400 + 3600:.0f}")
+    (post,) = [d for d in platform.transcript if isinstance(d.outcome, DigestPost)]
+    assert len(post.outcome.digest.stories) == 1
 
 
 async def test_the_scheduler_loop_posts_when_due_and_stops_on_request(chat, pages):
