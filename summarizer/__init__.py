@@ -8,6 +8,8 @@ rooms: `text/` (cleaning, sentences, furniture, bullets, language packs), `extra
 
 from __future__ import annotations
 
+import functools
+
 from summarizer.base import (
     Bullet,
     BusyError,
@@ -98,10 +100,16 @@ def load_summarizer(config: SummarizerConfig | None = None) -> Summarizer:
 def load_encoder(config: SummarizerConfig | None = None):  # noqa: ANN201 - lazy import
     """The default sentence encoder (`.encode(list[str]) -> np.ndarray` of unit vectors): the
     static vectors the extractive backend uses, for comparing texts outside a summary (digests,
-    questions) with no model of their own."""
+    questions) with no model of their own. Loaded once per process and config: the encoders
+    are thread-safe, so every user shares one."""
+    return _shared_encoder(config or SummarizerConfig())
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_encoder(config: SummarizerConfig):  # noqa: ANN202 - lazy import
     from summarizer.pipeline import sentence_encoder
 
-    return sentence_encoder(config or SummarizerConfig())
+    return sentence_encoder(config)
 
 
 _ANSWERING = ("DOESNT_SAY", "Answer", "AnswerFinder", "Quote")

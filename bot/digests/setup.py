@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -19,10 +18,9 @@ from bot.digests.feature import DigestFeature
 from bot.digests.recorder import DigestRecorder
 from bot.digests.schedule import DigestScheduler, OutboxFor
 from bot.digests.store import DigestStore, open_digest_store
-from bot.digests.vectors import Encoder
 from bot.state import StateStore
 from bot.stores import CacheUnavailable, Clock
-from summarizer import SummarizerConfig
+from summarizer import load_encoder
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +58,7 @@ async def open_digests(
         return
     store = store or open_digest_store(config.cache)
     feature = DigestFeature(
-        store, state, config.digest, lambda: shared_encoder(config.summarizer), clock=clock
+        store, state, config.digest, lambda: load_encoder(config.summarizer), clock=clock
     )
     chat.features.append(feature)
     chat.on_posted(DigestRecorder(store, clock=clock, encoder=feature.encoder))
@@ -73,14 +71,6 @@ async def open_digests(
         with contextlib.suppress(asyncio.CancelledError):
             await pruner
         await store.close()
-
-
-@functools.lru_cache(maxsize=2)
-def shared_encoder(config: SummarizerConfig) -> Encoder:
-    """The default sentence encoder, loaded once per process for every digest user."""
-    from summarizer import load_encoder
-
-    return load_encoder(config)
 
 
 async def prune_forever(store: DigestStore, config: DigestConfig, clock: Clock) -> None:

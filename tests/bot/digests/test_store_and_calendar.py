@@ -161,7 +161,7 @@ async def test_the_encoder_loads_when_the_bot_starts_not_at_its_first_post(monke
     from bot.state import MemoryStateStore
 
     loads: list[object] = []
-    monkeypatch.setattr(setup, "shared_encoder", lambda config: loads.append(config) or "encoder")
+    monkeypatch.setattr(setup, "load_encoder", lambda config: loads.append(config) or "encoder")
     config = Config()
     state = MemoryStateStore()
     chat = ChatWorkflow(None, None, state)  # type: ignore[arg-type] - only features are used

@@ -223,3 +223,16 @@ async def test_when_the_guard_fires_the_quotes_stand_alone(chat, pages):
     answer = only(await platform.ask(summary, WATER), AnswerPost).outcome
     assert answer.written is None
     assert "12 million litres" in answer.quotes[0][0]
+
+
+async def test_questions_and_digests_share_one_sentence_encoder():
+    """One encoder per process: loaded once (at start, by digests), not again at the first
+    question."""
+    from bot.digests.feature import DigestFeature
+    from bot.questions import QuestionFeature
+
+    async with open_deps(Config(cache=CacheConfig(backend="memory")), FakeSummarizer()) as deps:
+        (digests,) = [f for f in deps.chat.features if isinstance(f, DigestFeature)]
+        (questions,) = [f for f in deps.chat.features if isinstance(f, QuestionFeature)]
+        encoder = await digests.encoder()
+        assert encoder is not None and questions.finder().encoder is encoder
