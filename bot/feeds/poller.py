@@ -299,7 +299,7 @@ class FeedPoller:
         )
         try:
             await self._outbox(sub.channel_key).send(Failure(text, "feed_paused"))
-        except ChannelUnavailable as exc:
+        except (ChannelUnavailable, PostFailed) as exc:  # the pause holds; only the note is lost
             log.warning("could not tell %s its feed was paused: %s", sub.channel_key, exc.message)
 
     async def _pause_channel(self, channel_key: str, reason: str) -> None:

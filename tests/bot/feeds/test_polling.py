@@ -201,6 +201,27 @@ async def test_a_feed_failing_for_a_day_is_paused_and_the_channel_told_once(
         assert "Resumed Flaky Feed" in resumed[-1].outcome.text  # type: ignore[union-attr]
 
 
+async def test_a_pause_note_the_platform_did_not_take_still_pauses_every_channel(
+    server: FeedServer, fake_clock: FakeClock
+) -> None:
+    feed = server.add_feed("flaky", "Flaky Feed", 1)
+    url = server.feed_url("flaky")
+    async with open_bot(server, fake_clock, pause_after=86_400.0) as bot:
+        await bot.follow(url)
+        await bot.follow(url, channel="C2")
+        await bot.poller.poll(url)
+        feed.status = 500
+        bot.platform.failing[CHANNEL] = 1_000  # C1 takes no post for now
+        for _ in range(8):
+            fake_clock.advance(6 * 3600)
+            await bot.poller.poll(url)  # never raises
+        for channel in (CHANNEL, "C2"):
+            (sub,) = await bot.feeds.store.subscriptions(f"memory:W1:{channel}")
+            assert "500" in sub.paused
+        told = [d.channel for d in bot.platform.transcript if isinstance(d.outcome, Failure)]
+        assert told == ["C2"]
+
+
 async def test_retry_after_sets_the_next_poll(server: FeedServer, fake_clock: FakeClock) -> None:
     feed = server.add_feed("slow", "Slow Feed", 1)
     url = server.feed_url("slow")
