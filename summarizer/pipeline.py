@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from summarizer.base import Bullet, InputError, SummarizerError, Summary
+from summarizer.base import BatchFirst, Bullet, InputError, SummarizerError, Summary
 from summarizer.config import SummarizerConfig
 from summarizer.extractive.features import sentence_features
 from summarizer.extractive.ranker import Scorer, load_scorer
@@ -86,7 +86,7 @@ def read_articles(
     return out
 
 
-class ExtractiveSummarizer:
+class ExtractiveSummarizer(BatchFirst):
     """The default backend: the article's own best sentences; deterministic for an input."""
 
     name = "extractive"
@@ -104,21 +104,6 @@ class ExtractiveSummarizer:
             self.config.ranker, getattr(self.encoder, "model_id", None)
         )
         self.set_scorer = self.scorer.set_scorer if self.config.selection == "set" else None
-
-    def summarize(
-        self,
-        text: str,
-        *,
-        max_bullets: int = 3,
-        language: str | None = None,
-        article_language: str | None = None,
-    ) -> Summary:
-        result = self.summarize_many(
-            [text], max_bullets=max_bullets, language=language, article_language=article_language
-        )[0]
-        if isinstance(result, SummarizerError):
-            raise result
-        return result
 
     def summarize_many(
         self,
