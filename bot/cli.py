@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import textwrap
+import threading
 import typing
 from collections.abc import Sequence
 from pathlib import Path
@@ -183,6 +184,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _stdout_to_devnull()
         return EXIT_PIPE
+
+
+def entry() -> typing.NoReturn:
+    """The `newsbot` command: `main`, then an exit without the interpreter's teardown when
+    nothing is left running. Freeing every module's objects one by one (numpy, the token
+    vectors, the language packs) would add 50-150 ms to each one-shot command."""
+    code = main()
+    if _nothing_left_running():
+        logging.shutdown()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            raise SystemExit(code) from None  # let the normal exit deal with the stream
+        os._exit(code)
+    raise SystemExit(code)
+
+
+def _nothing_left_running() -> bool:
+    """No other thread and no child process: the command has closed all it opened."""
+    if threading.active_count() > 1:
+        return False
+    multiprocessing = sys.modules.get("multiprocessing")
+    return multiprocessing is None or not multiprocessing.active_children()
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -196,6 +196,38 @@ def test_python_dash_m_bot_runs(tmp_path):
     assert proc.returncode == 0 and "built-in defaults: OK" in proc.stdout
 
 
+_ENTRY = (
+    "import atexit, sys, threading\n"
+    "atexit.register(lambda: print('teardown ran', file=sys.stderr))\n"
+    "if sys.argv[1] == 'busy':\n"
+    "    threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+    "sys.argv = ['newsbot', *sys.argv[2:]]\n"
+    "from bot.cli import entry\n"
+    "entry()\n"
+)
+
+
+@pytest.mark.parametrize("state", ["idle", "busy"])
+def test_the_command_skips_the_teardown_only_when_nothing_is_left_running(tmp_path, state):
+    """The `newsbot` entry point leaves at once after a one-shot command, with its output
+    flushed and its exit code kept; a thread still running gets the normal exit."""
+    article = tmp_path / "article.txt"
+    article.write_text(SAMPLE_TEXT)
+    argv = [sys.executable, "-c", _ENTRY, state, "summarize", str(article), "--json"]
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=_child_env(tmp_path)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["bullets"]) >= 1  # every byte reached the pipe
+    assert ("teardown ran" in proc.stderr) == (state == "busy")
+    missing = [sys.executable, "-c", _ENTRY, state, "summarize", str(tmp_path / "nothing.txt")]
+    proc = subprocess.run(
+        missing, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env=_child_env(tmp_path),
+    )  # fmt: skip
+    assert proc.returncode == cli.EXIT_USAGE and "no such file" in proc.stderr
+
+
 # --- where files go (#32.6) ---------------------------------------------------------------------
 
 
