@@ -16,19 +16,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import os
 import resource
 import signal
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ServiceConfig
 from bot.errors import BotError, BusyError, ExtractError
+
+if TYPE_CHECKING:  # multiprocessing loads when a process starts, not with the module
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +245,8 @@ class WorkPool:
                 return
 
     def _start(self) -> _Worker:
+        import multiprocessing
+
         context = multiprocessing.get_context("forkserver")  # never fork a threaded process
         context.set_forkserver_preload(list(self.preload))
         conn, child_conn = context.Pipe()

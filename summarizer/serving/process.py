@@ -11,14 +11,11 @@ before the next one.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from summarizer.base import (
     BatchFirst,
@@ -28,6 +25,10 @@ from summarizer.base import (
     abandoned_error,
 )
 from summarizer.config import SummarizerConfig
+
+if TYPE_CHECKING:  # multiprocessing loads when a process starts, not with the module
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ class ProcessSummarizer(BatchFirst):
     # --- child management -------------------------------------------------------------------
 
     def _start(self) -> str:
+        import multiprocessing
+
         context = multiprocessing.get_context("spawn")  # never fork a process with threads
         conn, child_conn = context.Pipe()
         process = context.Process(

@@ -11,10 +11,12 @@ from pathlib import Path
 ROOT = Path(__file__).parents[2]
 SAMPLE = ROOT / "examples" / "sample_article.txt"
 
-#: Modules of the chat bot, of fetching links, and the installed-package scan behind
-#: `--version`: a text summary must not import them either.
+#: Modules of the chat bot, of fetching links, the installed-package scan behind `--version`
+#: and the process machinery of the model process and page workers: a text summary must not
+#: import them either.
 NOT_FOR_A_TEXT = ("bot.runtime", "bot.chat", "bot.adapters", "bot.digests", "bot.feeds",
-                  "bot.questions", "bot.fetch", "importlib.metadata")  # fmt: skip
+                  "bot.questions", "bot.fetch", "importlib.metadata",
+                  "multiprocessing")  # fmt: skip
 
 #: Top-level packages a text summary must not import.
 HEAVY = (
