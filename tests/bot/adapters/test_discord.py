@@ -163,6 +163,30 @@ async def test_run_connects_to_fake_discord_and_answers_link_and_slash_command(
     assert str(adapter_mod.DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
 
 
+async def test_run_starts_a_page_worker_before_the_first_link(pages, discord_api):
+    """The first link after a start must not wait ~1 s for the forkserver and a worker."""
+    import multiprocessing
+
+    def page_workers() -> list[str]:
+        return [p.name for p in multiprocessing.active_children() if p.name == "newsbot-pages"]
+
+    config = make_config(pages, discord_api)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(run(config, stop, summarizer=FakeSummarizer()))
+    try:
+        await discord_api.wait_until(lambda: discord_api.identify is not None)
+        for _ in range(300):
+            if page_workers():
+                break
+            await asyncio.sleep(0.1)
+        assert page_workers() == ["newsbot-pages"]
+        assert pages.hits == {}  # no link was read: the worker came from the start itself
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(runner, 10) == 0
+    assert page_workers() == []
+
+
 # --- triggers -----------------------------------------------------------------------------------
 
 
