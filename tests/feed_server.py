@@ -1,7 +1,8 @@
 """A fake feed publisher on 127.0.0.1: RSS feeds whose items change over time, with ETags.
 
 Each feed answers a conditional GET with 304 while it is unchanged; it can be switched to an
-error status (with Retry-After), to raw bytes (malformed XML, an XML bomb) or to a page. Item
+error status (with Retry-After), to raw bytes (malformed XML, an XML bomb), to a page or to a
+redirect. Item
 links point at article pages on the same server, so the bot can summarize them.
 """
 
@@ -34,6 +35,8 @@ class Feed:
     retry_after: str | None = None
     raw: bytes | None = None
     ctype: str = "application/rss+xml"
+    #: Answer 302 to this address instead of the feed.
+    redirect: str | None = None
 
     def add(self, item: Item) -> None:
         self.items.insert(0, item)
@@ -108,6 +111,8 @@ class FeedServer:
     def _feed(self, request: web.Request, feed: Feed | None) -> web.Response:
         if feed is None:
             return web.Response(status=404, text="no such feed")
+        if feed.redirect is not None:
+            return web.Response(status=302, headers={"Location": feed.redirect})
         if feed.status != 200:
             headers = {"Retry-After": feed.retry_after} if feed.retry_after else {}
             return web.Response(status=feed.status, text="error", headers=headers)

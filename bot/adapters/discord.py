@@ -192,6 +192,10 @@ class DiscordAdapter:
         """Kicked from (or the bot left) a server: what the bot keeps for it goes."""
         await self.chat.left("discord", str(guild.id))
 
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A channel deleted: what the bot keeps for it (its feeds) goes."""
+        await self.chat.left("discord", str(channel.guild.id), str(channel.id))
+
     def outbox_for(self, channel_key: str) -> DiscordChannelOutbox:
         """New messages in "discord:<guild>:<channel>" (a feed's story, a scheduled digest)."""
         return DiscordChannelOutbox(self.client, int(channel_key.split(":", 2)[2]))

@@ -63,6 +63,8 @@ class EventSink(Protocol):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None: ...
 
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None: ...
+
 
 class _Hooks:
     """Routes discord.py's start-up hook and message event to the adapter."""
@@ -79,6 +81,9 @@ class _Hooks:
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self.adapter.on_guild_remove(guild)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.adapter.on_guild_channel_delete(channel)
 
 
 class NewsbotClient(_Hooks, discord.Client):

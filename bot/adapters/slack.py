@@ -140,6 +140,8 @@ class SlackAdapter:
         app.event("app_mention")(self._on_mention)
         app.event("reaction_added")(self._on_reaction)
         app.event("member_left_channel")(self._on_member_left)
+        app.event("channel_left")(self._on_bot_left)
+        app.event("group_left")(self._on_bot_left)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.command("/summarize")(self._on_command)
         app.command("/digest")(self._on_feature_command)
@@ -169,6 +171,11 @@ class SlackAdapter:
         if event.get("user") and event.get("user") == context.get("bot_user_id"):
             team = event.get("team") or body.get("team_id", "")
             self._spawn(self.chat.left("slack", team, event.get("channel", "")))
+
+    async def _on_bot_left(self, event: dict, body: dict) -> None:
+        """`channel_left` / `group_left`: Slack tells the bot it was removed from a channel."""
+        if event.get("channel"):
+            self._spawn(self.chat.left("slack", body.get("team_id", ""), event["channel"]))
 
     async def _on_uninstalled(self, body: dict) -> None:
         """The app removed from the workspace: everything kept for it goes."""

@@ -6,6 +6,7 @@ The runtime builds it next to the chat workflow and starts it once adapters can 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -44,23 +45,44 @@ class Feeds:
     ) -> None:
         self.config = config.feeds
         self.store = store or open_feed_store(config.cache)
+        self._configured = configured_subscriptions(config)
         self.poller = FeedPoller(
             self.config, self.store, state, fetcher, chat, clock=clock, **poller_options
         )
-        self.commands = FeedCommands(self.config, self.store, self.poller, fetcher, clock=clock)
+        managed = frozenset((channel_key, url) for channel_key, url, _ in self._configured)
+        self.commands = FeedCommands(
+            self.config, self.store, self.poller, fetcher, clock=clock, managed=managed
+        )
         self.clock = clock
         chat.features.append(self.commands)
         chat.on_left(self.forget)
-        self._configured = configured_subscriptions(config)
 
     async def start(self, outbox_for: OutboxFor, *, spread: float | None = None) -> None:
-        """Add the operator's feeds from config, then poll every live feed."""
-        for channel_key, url, quiet in self._configured:
+        """Apply the operator's feeds from config, then poll every live feed."""
+        await self.apply_config()
+        await self.poller.start(outbox_for, spread=spread)
+
+    async def apply_config(self) -> None:
+        """Make the store match [[feeds.subscriptions]]: the config is the operator's list.
+
+        Listed feeds are added (or take the listed `quiet`); a feed added from config and no
+        longer listed is dropped. A listed feed keeps its state: a paused one stays paused, and
+        chat cannot remove it (`/feed remove` says it is managed in config).
+        """
+        listed = {(channel_key, url): quiet for channel_key, url, quiet in self._configured}
+        for sub in await self.store.subscriptions():
+            key = (sub.channel_key, sub.url)
+            if key in listed:
+                if sub.quiet != listed[key]:
+                    await self.store.update(dataclasses.replace(sub, quiet=listed[key]))
+            elif sub.added_by == "config":
+                await self.store.remove(sub.channel_key, sub.url)
+                log.info("dropped feed %s of %s: no longer in config", sub.url, sub.channel_key)
+        for (channel_key, url), quiet in listed.items():
             sub = Subscription(
                 channel_key, url, added_by="config", added_at=self.clock(), quiet=quiet
             )
             await self.store.add(sub)  # False (kept as is) if already there
-        await self.poller.start(outbox_for, spread=spread)
 
     async def forget(self, platform: str, workspace: str, channel: str = "") -> None:
         """The bot was removed from a channel (or a whole workspace): drop its subscriptions."""

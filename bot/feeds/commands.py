@@ -24,6 +24,10 @@ USAGE = (
 )
 NOT_ALLOWED = "Only the people this bot's operator listed may change this channel's feeds."
 CHECKING = "Checking that feed…"
+MANAGED = (
+    "{} is followed here because the bot's config lists it ([[feeds.subscriptions]]); "
+    "ask the bot's operator to remove it there."
+)
 
 
 class FeedCommands:
@@ -37,12 +41,16 @@ class FeedCommands:
         fetcher: Fetcher,
         *,
         clock: Callable[[], float] = time.time,
+        managed: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
         self.config = config
         self.store = store
         self.poller = poller
         self.fetcher = fetcher
         self.clock = clock
+        #: (channel key, feed URL) pairs listed in [[feeds.subscriptions]]: chat can't remove
+        #: them (the next start would add them again); the operator edits the config instead.
+        self.managed = managed
 
     async def wants(self, event: ChatEvent) -> bool:
         return event.command == "feed"
@@ -118,7 +126,8 @@ class FeedCommands:
         for n, sub in enumerate(subs, 1):
             paused = f" (paused: {sub.paused})" if sub.paused else ""
             quiet = " (quiet: digest only)" if sub.quiet else ""
-            lines.append(f"{n}. {sub.title or sub.url} <{sub.url}>{quiet}{paused}")
+            managed = " (set in the bot's config)" if (channel_key, sub.url) in self.managed else ""
+            lines.append(f"{n}. {sub.title or sub.url} <{sub.url}>{quiet}{managed}{paused}")
         return "Feeds followed here:\n" + "\n".join(lines)
 
     async def _remove(self, channel_key: str, arg: str) -> str:
@@ -134,6 +143,8 @@ class FeedCommands:
             chosen = next((s for s in subs if s.url in (wanted, arg)), None)
         if chosen is None:
             return f"This channel doesn't follow {arg}. `/feed list` shows what it follows."
+        if (channel_key, chosen.url) in self.managed:
+            return MANAGED.format(chosen.title or chosen.url)
         await self.store.remove(channel_key, chosen.url)
         return f"This channel no longer follows {chosen.title or chosen.url}."
 

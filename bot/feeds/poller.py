@@ -3,10 +3,11 @@
 Once means: an item is new by its key (GUID, else normalised link) until the shared "seen"
 index has it; a lock per channel+feed+item decides which replica posts it, and is kept after
 the post (released only when the platform did not take it, so the item is tried again). A
-per-feed lease keeps two replicas from polling one feed at the same moment. Items over a
-channel's hourly cap, whose summary could not be made *yet* (busy model) or whose post failed
-for now are held: the feed's validators are not saved, so the next poll reads the full feed
-again and offers them again.
+per-feed lease keeps two replicas from polling one feed at the same moment, and a note of the
+last poll keeps them from each polling it every interval. Items over a channel's hourly cap,
+whose summary could not be made *yet* (busy model) or whose post failed for now are held: the
+feed's validators are not saved, so the next poll reads the full feed again and offers them
+again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import dataclasses
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -41,6 +43,9 @@ SEEN_TTL = 400 * 86_400.0
 POLL_LEASE = 900.0
 #: How often the set of feeds to poll is re-read (subscriptions made on another replica).
 REFRESH_EVERY = 60.0
+
+#: Where each feed's last successful poll is noted (value: the replica), until it is due again.
+POLLED_SPACE = "feedpolled"
 
 OutboxFor = Callable[[str], Outbox]
 
@@ -81,6 +86,8 @@ class FeedPoller:
         self.clock = clock
         self.rng = rng
         self.stats = PollStats()
+        #: Tells this process's polls from other replicas' (each feed is polled by one of them).
+        self.replica = uuid.uuid4().hex[:12]
         self._record_posts = record_posts
         self._outbox_for: OutboxFor | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -163,6 +170,8 @@ class FeedPoller:
         feed_state = await self.store.state(url)
         if feed_state.next_poll > now:
             return feed_state.next_poll - now
+        if await self._polled_elsewhere(url):
+            return interval
         lease = f"feedpoll:{url}"
         if not await self.state.acquire_lock(lease, POLL_LEASE):
             return interval
@@ -186,6 +195,7 @@ class FeedPoller:
                 self.stats.not_modified += 1
                 if healthy != feed_state:  # a 304 after failures: they are over
                     await self.store.save_state(url, healthy)
+                await self._note_polled(url, wait)
                 return wait
             self.stats.parsed += 1
             held = False
@@ -197,9 +207,22 @@ class FeedPoller:
                 self.stats.held += 1
                 wait = min(wait, 300.0)
             await self.store.save_state(url, healthy)
+            await self._note_polled(url, wait)
             return wait
         finally:
             await self.state.release_lock(lease)
+
+    async def _polled_elsewhere(self, url: str) -> bool:
+        """True if another replica polled `url`, it is not due again yet and no new follower
+        waits for it: one poll per interval reaches the publisher, however many replicas run.
+        Checked before the lease, so a replica that skips never keeps the other from polling."""
+        by = await self.state.find_post(POLLED_SPACE, url)
+        if by is None or by == self.replica:
+            return False
+        return all(s.primed or s.paused for s in await self.store.followers(url))
+
+    async def _note_polled(self, url: str, wait: float) -> None:
+        await self.state.remember_post(POLLED_SPACE, url, self.replica, wait)
 
     async def _deliver(self, sub: Subscription, feed: ParsedFeed) -> bool:
         """Post the feed's unseen items in `sub`'s channel, oldest first; True if some wait."""

@@ -177,3 +177,38 @@ async def test_removed_from_a_server_drops_its_subscriptions(
             assert [s.channel_key for s in await store.subscriptions()] == ["discord:777:1"]
         finally:
             await adapter.close()
+
+
+async def test_a_deleted_channel_drops_its_subscriptions(
+    feeds_server: FeedServer, discord_api: fd.FakeDiscord
+) -> None:
+    from bot.adapters.discord import DiscordAdapter
+    from bot.feeds.store import Subscription
+    from bot.runtime import open_deps
+
+    config = Config(
+        ops=OpsConfig(health_port=0),
+        cache=CacheConfig(backend="memory"),
+        discord=DiscordConfig(enabled=True, api_base_url=discord_api.api_base_url),
+    )
+    async with open_deps(config, FakeSummarizer()) as deps:
+        assert deps.feeds is not None
+        store = deps.feeds.store
+        await store.add(Subscription(f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}", "http://x/a"))
+        await store.add(Subscription(f"discord:{fd.GUILD_ID}:42", "http://x/b"))
+        adapter = DiscordAdapter(deps.for_adapters)
+        await adapter.start()
+        try:
+            await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
+            await discord_api.wait_until(lambda: adapter.client.get_channel(fd.CHANNEL_ID))
+            deleted = {"id": str(fd.CHANNEL_ID), "guild_id": str(fd.GUILD_ID), "type": 0,
+                       "name": "news", "position": 0}  # fmt: skip
+            await discord_api.dispatch("CHANNEL_DELETE", deleted)
+            for _ in range(100):
+                if len(await store.subscriptions()) == 1:
+                    break
+                await asyncio.sleep(0.05)
+            remaining = [s.channel_key for s in await store.subscriptions()]
+            assert remaining == [f"discord:{fd.GUILD_ID}:42"]
+        finally:
+            await adapter.close()

@@ -176,3 +176,32 @@ async def test_removing_the_bot_from_a_channel_drops_that_channels_feeds(
     assert status == 200
     await bot.settle()
     assert await store.subscriptions() == []
+
+
+@pytest.mark.parametrize("kind", ["channel_left", "group_left"])
+async def test_slack_telling_the_bot_it_left_a_channel_drops_that_channels_feeds(
+    bot: Bot, feeds_server: FeedServer, kind: str
+) -> None:
+    from bot.feeds.store import Subscription
+
+    assert bot.deps.feeds is not None
+    store = bot.deps.feeds.store
+    await store.add(Subscription(f"slack:{TEAM}:{CHANNEL}", feeds_server.feed_url("a")))
+    await store.add(Subscription(f"slack:{TEAM}:C0OTHER", feeds_server.feed_url("b")))
+    left = {"type": kind, "channel": CHANNEL, "actor_id": "U0ADMIN", "event_ts": "1.000300"}
+    assert await bot.event(left, "EvLeft3") == 200
+    await bot.settle()
+    assert [s.channel_key for s in await store.subscriptions()] == [f"slack:{TEAM}:C0OTHER"]
+
+
+def test_the_manifest_has_what_feeds_need() -> None:
+    yaml = pytest.importorskip("yaml")
+    from pathlib import Path
+
+    manifest = yaml.safe_load((Path(__file__).parents[3] / "deploy/slack-manifest.yml").read_text())
+    (feed,) = [c for c in manifest["features"]["slash_commands"] if c["command"] == "/feed"]
+    assert "add" in feed["usage_hint"] and "remove" in feed["usage_hint"]
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"member_left_channel", "channel_left", "group_left", "app_uninstalled"} <= events
+    assert {"channels:read", "groups:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert "For feeds:" in (Path(__file__).parents[3] / "deploy/slack-manifest.yml").read_text()

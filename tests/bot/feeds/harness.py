@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import aiohttp
+
 from bot.adapters.base import AdapterDeps
 from bot.adapters.memory import Delivered, MemoryAdapter
 from bot.chat import ChatWorkflow, SummaryPost
@@ -13,6 +15,7 @@ from bot.chat.policy import ChatPolicy
 from bot.config import CacheConfig, Config, FeedsConfig, FetchConfig
 from bot.feeds import Feeds
 from bot.feeds.store import FeedStore, MemoryHashes
+from bot.fetch import Fetcher
 from bot.service_setup import open_service
 from bot.state import MemoryStateStore, StateStore
 from tests.conftest import FakeClock
@@ -64,11 +67,14 @@ async def open_bot(
     store: FeedStore | None = None,
     platform: str = "memory",
     cache: CacheConfig | None = None,
+    connector: aiohttp.BaseConnector | None = None,
     **feeds: object,
 ) -> AsyncIterator[Bot]:
+    """The bot; `connector` (e.g. a refusing one with a fake resolver) goes to its fetcher."""
     config = feed_config(server, cache, **feeds)
     state = state or MemoryStateStore(clock=clock)
-    async with open_service(config, FakeSummarizer(), state=state) as service:
+    fetcher = Fetcher(config.fetch, connector=connector) if connector is not None else None
+    async with open_service(config, FakeSummarizer(), fetcher=fetcher, state=state) as service:
         chat = ChatWorkflow(service, ChatPolicy(config.policy, state, post_ttl=86_400), state)
         bot_feeds = Feeds(
             config, state, service.fetcher, chat,

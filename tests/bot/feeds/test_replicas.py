@@ -11,8 +11,8 @@ import pytest
 
 from bot.config import CacheConfig
 from bot.feeds.reader import read_feed
-from bot.feeds.store import FeedStore, RedisHashes, SQLiteHashes
-from bot.state import RedisStateStore, SQLiteStateStore
+from bot.feeds.store import FeedStore, MemoryHashes, RedisHashes, SQLiteHashes
+from bot.state import MemoryStateStore, RedisStateStore, SQLiteStateStore
 from tests.bot.feeds.harness import open_bot
 from tests.conftest import FakeClock
 from tests.feed_server import FeedServer
@@ -91,3 +91,36 @@ async def test_two_workers_on_one_redis_post_each_item_once(
     finally:
         for state in states:
             await state.close()
+
+
+async def test_two_replicas_poll_a_feed_once_per_interval_not_each(
+    server: FeedServer, fake_clock: FakeClock
+) -> None:
+    feed = server.add_feed("world", "World News", 3)
+    url = server.feed_url("world")
+    shared = {"state": MemoryStateStore(clock=fake_clock), "store": FeedStore(MemoryHashes())}
+    path = "/feeds/world.xml"
+    async with (
+        open_bot(server, fake_clock, **shared) as one,
+        open_bot(server, fake_clock, **shared) as two,
+    ):
+        await one.follow(url)
+        await one.poller.poll(url)
+        hits = server.hits[path]
+        await two.poller.poll(url)  # one just polled it: not due
+        assert server.hits[path] == hits
+        for _ in range(4):
+            fake_clock.advance(900)
+            await two.poller.poll(url)
+            await one.poller.poll(url)
+        assert server.hits[path] == hits + 4  # one request per interval, not two
+        # two polled last; a new follower on one is read at once all the same
+        await one.follow(url, channel="C2")
+        await one.poller.poll(url)
+        assert one.posts("C2") == [server.article(f"world-{i}") for i in (1, 2, 3)]
+        feed.add(server.item("world", 4))
+        fake_clock.advance(900)
+        await one.poller.poll(url)
+        await two.poller.poll(url)
+        posts = one.posts() + one.posts("C2") + two.posts() + two.posts("C2")
+        assert sorted(posts).count(server.article("world-4")) == 2  # once in each channel
