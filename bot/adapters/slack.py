@@ -31,7 +31,7 @@ from bot.adapters.slack_render import (
     parse_command,
     plain_text,
 )
-from bot.chat import Accepted, ChatEvent, RequestOptions, Trigger
+from bot.chat import Accepted, ChatEvent, Notice, RequestOptions, Trigger
 from bot.config import secret
 from bot.errors import UsageError
 
@@ -207,10 +207,11 @@ class SlackAdapter:
         try:
             options, rest = parse_command(body.get("text") or "")
         except UsageError as exc:
-            await ack(response_type="ephemeral", text=f"{exc.message}\n{COMMAND_HELP}")
+            # the message quotes the option as typed: escaped like every other ack
+            await ack(**ack_payload(Notice(f"{exc.message}\n{COMMAND_HELP}")))
             return
         if not rest:
-            await ack(response_type="ephemeral", text=COMMAND_HELP)
+            await ack(**ack_payload(Notice(COMMAND_HELP)))
             return
         chat = ChatEvent(
             "slack", body.get("team_id", ""), body.get("channel_id", ""), body.get("user_id", ""),

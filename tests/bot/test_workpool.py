@@ -13,12 +13,13 @@ from bot.config import CacheConfig, Config, FetchConfig, ServiceConfig
 from bot.errors import ExtractError
 from bot.pagegate import PageRejected
 from bot.pagework import MAX_TAGS, page_article
-from bot.service import SummaryService
+from bot.runtime import open_deps
+from bot.service import PASTE_IN_THREAD_CHARS, SummaryService
 from bot.service_setup import open_service
 from bot.workpool import WorkPool
 from tests.fakes import FakeSummarizer
 from tests.hostile_pages import many_paragraphs, shared_stream_pdf
-from tests.pages import PAYWALL_HTML, PageServer, article_html
+from tests.pages import PAYWALL_HTML, SAMPLE_TEXT, PageServer, article_html
 
 #: Just under the tag cap, yet the extractor needs about 6 s for it: three times the test's
 #: 2 s deadline, so a faster machine still runs past it.
@@ -228,3 +229,21 @@ async def test_a_task_within_its_guaranteed_time_is_not_stopped_for_a_waiting_on
         assert await first == "woke" and pool.killed == 0
     finally:
         await pool.close()
+
+
+async def test_a_running_bot_reads_every_paste_in_a_page_worker():
+    """Paste preparation has the page deadline too: `newsbot run` sends even a short one."""
+    config = Config(cache=CacheConfig(backend="memory"))
+    async with open_deps(config, FakeSummarizer()) as deps:
+        assert deps.service.pages.started == 0
+        result = await deps.service.summarize_text(SAMPLE_TEXT[:600])
+        assert result.bullets and deps.service.pages.started == 1
+
+
+async def test_a_cli_run_reads_a_short_paste_in_a_thread_and_a_long_one_in_a_worker():
+    long = (SAMPLE_TEXT + "\n\n") * (PASTE_IN_THREAD_CHARS // len(SAMPLE_TEXT) + 1)
+    async with open_service(Config(cache=CacheConfig(backend="memory")), FakeSummarizer()) as svc:
+        await svc.summarize_text(SAMPLE_TEXT[:600])
+        assert svc.pages.started == 0  # `newsbot summarize FILE` starts no worker for it
+        result = await svc.summarize_text(long)
+        assert result.bullets and svc.pages.started == 1

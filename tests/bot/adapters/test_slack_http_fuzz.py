@@ -3,6 +3,8 @@
 One real adapter (HTTP mode, fake Slack Web API on 127.0.0.1) serves the whole module; each
 hypothesis example is one request. Unsigned or wrongly signed requests must get 401; correctly
 signed garbage gets 400 (or Bolt's 200/404 when it is a well-formed request nobody handles).
+Whatever the bot says back (acks, posts, responses) holds no live mention or link made from
+the text it was sent: pasted text full of Slack markup comes back as plain text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import hmac
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -28,7 +31,7 @@ from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack_http import MAX_BODY_BYTES
 from bot.config import CacheConfig, Config, PolicyConfig, SlackConfig
 from bot.runtime import open_deps
-from tests.fake_slack import TEAM, FakeSlack
+from tests.fake_slack import TEAM, FakeSlack, command_body
 from tests.fakes import FakeSummarizer
 
 SECRET = "fuzz-signing-secret"
@@ -52,6 +55,7 @@ class Endpoint:
     adapter: SlackAdapter
     session: aiohttp.ClientSession
     log: Collect
+    fake: FakeSlack
 
     @property
     def url(self) -> str:
@@ -73,7 +77,11 @@ async def endpoint() -> AsyncIterator[Endpoint]:
             stack.push_async_callback(fake.stop)
             config = Config(
                 cache=CacheConfig(backend="memory"),
-                policy=PolicyConfig(channels={f"slack:{TEAM}:C0AUTO": "auto"}),
+                # no rate limit: every example must reach the summary, not "slow down"
+                policy=PolicyConfig(
+                    channels={f"slack:{TEAM}:C0AUTO": "auto"},
+                    user_requests_per_minute=10_000, channel_requests_per_minute=10_000,
+                ),
                 slack=SlackConfig(
                     enabled=True, mode="http", api_base_url=fake.api_url,
                     http_host="127.0.0.1", http_port=0,
@@ -84,7 +92,7 @@ async def endpoint() -> AsyncIterator[Endpoint]:
             await adapter.start()
             stack.push_async_callback(adapter.close)
             session = await stack.enter_async_context(aiohttp.ClientSession())
-            yield Endpoint(adapter, session, collect)
+            yield Endpoint(adapter, session, collect, fake)
     root.removeHandler(collect)
 
 
@@ -239,6 +247,43 @@ def _json_object(text: str) -> bool:
         return False
 
 
+# --- what goes back ----------------------------------------------------------------------------
+
+#: Slack reads "<…>" in mrkdwn and message text as a link, mention or command, and "&…;" as an
+#: entity: text shown as written has "&", "<" and ">" escaped, and nothing else (PLATFORM.md).
+_OUR_LINK = re.compile(r"<http://127\.0\.0\.1:\d+/[^<>|]*\|[^<>]*>")  # fake Slack, our pages
+_STRAY = re.compile(r"[<>]|&(?!amp;|lt;|gt;)")
+_BROADCAST = re.compile(r"(?<!\u2060)@(?:here|channel|everyone)\b", re.IGNORECASE)
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _texts(value: object) -> list[str]:
+    """Every string under a "text" key, at any depth (message text, blocks, elements)."""
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k == "text" and isinstance(v, str)]
+        return found + [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return []
+
+
+def live_markup(messages: list[object]) -> list[str]:
+    """What Slack would read as markup in the texts the bot sent, other than links the bot made
+    to 127.0.0.1: "<", ">" or "&" left unescaped, a bare broadcast, a bidi control."""
+    found: list[str] = []
+    for text in (t for message in messages for t in _texts(message)):
+        rest = _OUR_LINK.sub("", text)
+        found += _STRAY.findall(rest) + _BROADCAST.findall(rest) + _BIDI.findall(rest)
+    return found
+
+
+def _reply_json(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 # --- the properties ----------------------------------------------------------------------------
 
 
@@ -255,13 +300,15 @@ async def test_any_request_gets_401_400_or_an_answer_never_a_5xx_or_traceback(
     headers = headers_for(how, body, noise)
     if ctype:
         headers["Content-Type"] = ctype
-    before = len(endpoint.log.bad)
+    before, calls = len(endpoint.log.bad), len(endpoint.fake.calls)
     async with endpoint.session.post(endpoint.url, data=body, headers=headers) as resp:
         status = resp.status
-        await resp.read()
+        reply = await resp.read()
     await endpoint.adapter.drain()  # listener work a signed request started, errors included
     assert endpoint.log.bad[before:] == []
     assert status < 500
+    sent = [_reply_json(reply), *(c.args for c in endpoint.fake.calls[calls:])]
+    assert live_markup(sent) == []
     if not _correctly_signed(how, noise):
         assert status == 401
         return
@@ -273,6 +320,77 @@ async def test_any_request_gets_401_400_or_an_answer_never_a_5xx_or_traceback(
         return
     if text and _looks_json(body, ctype) and not _json_object(text):
         assert status == 400
+
+
+#: Slack markup and look-alikes a paste may hold, none with "/" (no link the bot would fetch):
+#: Slack sends mentions as markup, "&<>" as entities, and a paste may quote both as typed.
+_MARKUP_PIECES = st.sampled_from(
+    ["<!channel>", "<!here>", "<!everyone>", "<@U0BOSS>", "<@U0BOSS|boss>", "<#C0GEN|general>",
+     "<!subteam^S0ADMINS|admins>", "<!date^1700000000^{date}|today>", "<mailto:a@b.example|mail>",
+     "<tel:5551234|call>", "&lt;!channel&gt;", "&lt;@U0BOSS&gt;", "&amp;lt;!here&amp;gt;",
+     "@channel", "@here", "@everyone", "@Here", "@\u202ehere", "<", ">", "&", "|", "*bold*",
+     "_it_", "~s~", "`code`", "> quote", "\u202e", "\u2066", "\u2069", "\u200d", "\n"]
+)  # fmt: skip
+FORM = "application/x-www-form-urlencoded"
+_FILLER = " and the harbor council met again on Tuesday to settle the matter. "
+#: Over the 200 characters a paste needs, whatever markup after it Slack-unwrapping removes.
+_OPENING = "The harbor council met again on Tuesday to settle the matter. " * 4
+#: Sentences that each carry hostile markup; with bullets=10 every one becomes a bullet.
+pastes = st.lists(
+    st.lists(st.one_of(_MARKUP_PIECES, _text(12)), min_size=1, max_size=4).map("".join),
+    min_size=1,
+    max_size=6,
+).map(lambda parts: _OPENING + "The report " + _FILLER.join(parts) + _FILLER)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(paste=pastes, private=st.booleans())
+async def test_pasted_markup_comes_back_as_text_never_as_a_mention_or_link(
+    endpoint: Endpoint, paste: str, private: bool
+) -> None:
+    assume("/" not in paste and "www." not in paste.lower())
+    text = f"bullets=10 private {paste}" if private else f"bullets=10 {paste}"
+    body = command_body(text, response_url=endpoint.fake.response_url("paste")).encode()
+    headers = {"Content-Type": FORM, **headers_for("valid", body, "")}
+    calls = len(endpoint.fake.calls)
+    async with endpoint.session.post(endpoint.url, data=body, headers=headers) as resp:
+        assert resp.status == 200
+        ack = await resp.json()
+    await endpoint.adapter.drain()
+    sent = endpoint.fake.calls[calls:]
+    replies = [c for c in sent if c.method in ("respond", "chat.postMessage", "chat.postEphemeral")]
+    assert len(replies) == 1, (ack, [(c.method, _texts(c.args)) for c in sent])
+    assert any("harbor council" in t for t in _texts(replies[0].args))  # it was summarized
+    assert live_markup([ack, *(c.args for c in replies)]) == []
+    assert endpoint.log.bad == []
+
+
+async def test_a_pasted_broadcast_is_shown_as_typed_not_sent(endpoint: Endpoint) -> None:
+    paste = f"{_OPENING}The memo said &lt;!channel&gt; and @here twice{_FILLER}"
+    body = command_body(f"bullets=10 private {paste}", response_url=endpoint.fake.response_url())
+    headers = {"Content-Type": FORM, **headers_for("valid", body.encode(), "")}
+    calls = len(endpoint.fake.calls)
+    async with endpoint.session.post(endpoint.url, data=body, headers=headers) as resp:
+        assert resp.status == 200
+    await endpoint.adapter.drain()
+    (reply,) = [c for c in endpoint.fake.calls[calls:] if c.method == "respond"]
+    (memo,) = [t for t in _texts(reply.args["blocks"]) if "The memo said" in t]
+    assert "The memo said &lt;!channel&gt; and @\u2060here twice" in memo
+    assert live_markup([reply.args]) == []
+
+
+async def test_an_option_quoted_back_in_the_usage_note_is_escaped(endpoint: Endpoint) -> None:
+    body = command_body("bullets=<!channel> lang=<@U0BOSS> the report").encode()
+    headers = {"Content-Type": FORM, **headers_for("valid", body, "")}
+    async with endpoint.session.post(endpoint.url, data=body, headers=headers) as resp:
+        ack = await resp.json()
+    assert resp.status == 200 and ack["response_type"] == "ephemeral"
+    assert "&lt;!channel&gt;" in ack["text"] and "Usage: `/summarize" in ack["text"]
+    assert live_markup([ack]) == []
 
 
 async def test_a_signed_body_over_the_size_limit_gets_413(endpoint: Endpoint) -> None:
