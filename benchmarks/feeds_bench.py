@@ -148,6 +148,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     from bot.feeds.store import FeedStore, MemoryHashes, Subscription
     from bot.fetch import Fetcher
     from bot.state import MemoryStateStore
+    from bot.workpool import WorkPool
 
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
@@ -157,13 +158,15 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
 
     parses = Counter[str]()
-    real_parse = reader.parse_feed
+    # as in `newsbot run`: feeds are parsed in the page workers (--parse-in thread: a thread)
+    pool = WorkPool(2, timeout=10.0, memory_mb=512) if args.parse_in == "pages" else None
 
-    def counting_parse(data: bytes, url: str, **kw: Any) -> Any:
-        parses["parse"] += 1
-        return real_parse(data, url, **kw)
-
-    reader.parse_feed = counting_parse  # type: ignore[assignment]
+    async def counting_work(fn: Any, *fn_args: Any) -> Any:
+        if fn is reader.parse_feed:
+            parses["parse"] += 1
+        if pool is None:
+            return await asyncio.to_thread(fn, *fn_args)
+        return await pool.run(fn, *fn_args)
 
     config = Config(
         fetch=FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(port,)),
@@ -178,7 +181,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     chat = ChatWorkflow(service, ChatPolicy(config.policy, state, post_ttl=86_400), state)  # type: ignore[arg-type]
     fetcher = Fetcher(config.fetch)
     store = FeedStore(MemoryHashes())
-    feeds = Feeds(config, state, fetcher, chat, store=store)
+    feeds = Feeds(config, state, fetcher, chat, store=store, work=counting_work)
     # item links point at port 1 (never fetched: the stub summarizes); the fetcher would refuse
     # them, which is right for a real bot, so the benchmark lets the stub be the only judge.
     for n in range(args.feeds):
@@ -216,6 +219,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         await feeds.close()
         counts = await (await session.get(f"{base}/counts")).json()
     await fetcher.close()
+    if pool is not None:
+        await pool.close()
     proc.terminate()
 
     posts = CountingOutbox.posts
@@ -254,6 +259,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="how long feeds change")
     parser.add_argument("--adds-per-second", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--parse-in", choices=("pages", "thread"), default="pages",
+        help="where feeds are parsed: the page workers (as newsbot run does) or a thread",
+    )  # fmt: skip
     args = parser.parse_args()
     result = asyncio.run(bench(args))
     print(f"machine: {machine()}")

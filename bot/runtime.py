@@ -75,7 +75,7 @@ async def open_deps(
         if config.feeds.enabled:
             from bot.feeds import Feeds
 
-            feeds = Feeds(config, state, service.fetcher, chat)
+            feeds = Feeds(config, state, service.fetcher, chat, work=service.pages.run)
             stack.push_async_callback(feeds.close)
         if config.questions.enabled:
             _add_questions(chat, config, service, policy, state)

@@ -6,6 +6,7 @@ The runtime builds it next to the chat workflow and starts it once adapters can 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
@@ -17,6 +18,7 @@ from bot.config import Config
 from bot.errors import ConfigError
 from bot.feeds.commands import FeedCommands
 from bot.feeds.poller import FeedPoller, OutboxFor, split_channel_key
+from bot.feeds.reader import Work
 from bot.feeds.store import FeedStore, Subscription, open_feed_store
 from bot.state import StateStore
 from bot.urls import normalize_url
@@ -41,18 +43,21 @@ class Feeds:
         *,
         store: FeedStore | None = None,
         clock: Callable[[], float] = time.time,
+        work: Work = asyncio.to_thread,
         **poller_options: object,
     ) -> None:
         self.config = config.feeds
         self.store = store or open_feed_store(config.cache)
         self._configured = configured_subscriptions(config)
         self.poller = FeedPoller(
-            self.config, self.store, state, fetcher, chat, clock=clock, **poller_options
-        )
+            self.config, self.store, state, fetcher, chat, clock=clock, work=work,
+            **poller_options,
+        )  # fmt: skip
         managed = frozenset((channel_key, url) for channel_key, url, _ in self._configured)
         self.commands = FeedCommands(
-            self.config, self.store, self.poller, fetcher, clock=clock, managed=managed
-        )
+            self.config, self.store, self.poller, fetcher, clock=clock, managed=managed,
+            work=work,
+        )  # fmt: skip
         self.clock = clock
         chat.features.append(self.commands)
         chat.on_left(self.forget)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot.chat import Accepted, ChatEvent, Conversation, Notice, Outbox
 from bot.config import FeedsConfig
 from bot.errors import BotError
-from bot.feeds.reader import resolve_feed
+from bot.feeds.reader import Work, resolve_feed
 from bot.feeds.store import FeedState, FeedStore, Subscription
 from bot.urls import normalize_url, split_http_url
 
@@ -42,6 +43,7 @@ class FeedCommands:
         *,
         clock: Callable[[], float] = time.time,
         managed: frozenset[tuple[str, str]] = frozenset(),
+        work: Work = asyncio.to_thread,
     ) -> None:
         self.config = config
         self.store = store
@@ -51,6 +53,8 @@ class FeedCommands:
         #: (channel key, feed URL) pairs listed in [[feeds.subscriptions]]: chat can't remove
         #: them (the next start would add them again); the operator edits the config instead.
         self.managed = managed
+        #: Where feeds are parsed (see `Work`).
+        self.work = work
 
     async def wants(self, event: ChatEvent) -> bool:
         return event.command == "feed"
@@ -82,7 +86,7 @@ class FeedCommands:
         event = conversation.event
         url, quiet = conversation.work  # type: ignore[misc]
         try:
-            feed_url, feed = await resolve_feed(self.fetcher, url)
+            feed_url, feed = await resolve_feed(self.fetcher, url, work=self.work)
             feed_url = normalize_url(feed_url)
         except BotError as exc:
             await outbox.send(Notice(f"I can't follow {url}: {exc.message}", exc.kind))

@@ -2,7 +2,9 @@
 
 The bytes come from the SSRF-safe fetcher; feedparser is never given a URL. Documents that
 declare XML entities are refused before parsing: feedparser's strict parser (expat) expands
-internal entities, so a "billion laughs" feed would cost seconds of CPU and tens of MB.
+internal entities, so a "billion laughs" feed would cost seconds of CPU and tens of MB. The
+document reaches feedparser as UTF-8, decoded here by the rules a browser follows: feedparser
+itself would decode with any codec Python has, including super-linear ones ("punycode").
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from bot.bodytext import decode_body
 from bot.errors import BotError, FetchError
 from bot.urls import normalize_url
 
@@ -24,6 +27,11 @@ _ENTITY_PATTERNS = tuple(
     re.compile(re.escape("<!ENTITY".encode(codec)), re.IGNORECASE if codec == "ascii" else 0)
     for codec in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp500")
 )
+#: The encoding an XML declaration names (ASCII-compatible documents), and a declaration.
+_DECLARED_ENCODING = re.compile(
+    rb"^\s*<\?xml\b[^>]{0,200}?encoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']"
+)
+_DECLARATION = re.compile(r"^\s*<\?xml\b[^>]{0,400}?\?>")
 ENTITIES_REFUSAL = "That feed declares XML entities, which I don't expand, so I can't read it."
 NOT_A_FEED = "That address is not an RSS or Atom feed I can read."
 
@@ -59,10 +67,22 @@ def declares_entities(data: bytes) -> bool:
     return any(p.search(data) for p in _ENTITY_PATTERNS)
 
 
+def as_utf8(data: bytes) -> bytes:
+    """The document in UTF-8, declared as such: decoded from its BOM, else the encoding its
+    XML declaration names if browsers know it (WHATWG), else UTF-8."""
+    declared = _DECLARED_ENCODING.match(data)
+    text, _ = decode_body(data, declared.group(1).decode("ascii") if declared else None, html=False)
+    body = _DECLARATION.sub("", text, count=1)
+    return b'<?xml version="1.0" encoding="utf-8"?>' + body.encode("utf-8", "replace")
+
+
 def parse_feed(data: bytes, url: str, *, now: float | None = None) -> ParsedFeed:
     """Parse feed bytes (CPU work: call in a thread). Raises FeedError if it is no feed."""
     import feedparser
 
+    if declares_entities(data):
+        raise FeedError(ENTITIES_REFUSAL)
+    data = as_utf8(data)
     if declares_entities(data):
         raise FeedError(ENTITIES_REFUSAL)
     parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)

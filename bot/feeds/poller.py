@@ -27,7 +27,7 @@ from bot.chat import ChatEvent, ChatWorkflow, Failure, Outbox, SummaryPost, Trig
 from bot.config import FeedsConfig
 from bot.errors import BotError, BusyError, ChannelUnavailable, PostFailed
 from bot.feeds.parse import FeedItem, ParsedFeed
-from bot.feeds.reader import read_feed
+from bot.feeds.reader import Work, read_feed
 from bot.feeds.store import FeedState, FeedStore, Subscription
 from bot.state import StateStore
 
@@ -43,6 +43,8 @@ SEEN_TTL = 400 * 86_400.0
 POLL_LEASE = 900.0
 #: How often the set of feeds to poll is re-read (subscriptions made on another replica).
 REFRESH_EVERY = 60.0
+#: Seconds before a feed is read again when the page workers were all busy.
+BUSY_RETRY = 60.0
 
 #: Where each feed's last successful poll is noted (value: the replica), until it is due again.
 POLLED_SPACE = "feedpolled"
@@ -77,6 +79,7 @@ class FeedPoller:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         record_posts: bool = False,
+        work: Work = asyncio.to_thread,
     ) -> None:
         self.config = config
         self.store = store
@@ -89,6 +92,8 @@ class FeedPoller:
         #: Tells this process's polls from other replicas' (each feed is polled by one of them).
         self.replica = uuid.uuid4().hex[:12]
         self._record_posts = record_posts
+        #: Where feeds are parsed (see `Work`).
+        self.work = work
         self._outbox_for: OutboxFor | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake: dict[str, asyncio.Event] = {}
@@ -186,7 +191,10 @@ class FeedPoller:
                     self.fetcher, url,
                     etag=None if full else feed_state.etag,
                     last_modified=None if full else feed_state.last_modified,
+                    work=self.work,
                 )  # fmt: skip
+            except BusyError:  # our page workers are full, not the feed's fault
+                return min(interval, BUSY_RETRY)
             except BotError as exc:
                 return await self._failed(url, feed_state, subs, exc)
             wait = max(interval, read.retry_after or 0.0)

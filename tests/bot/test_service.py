@@ -481,3 +481,15 @@ async def test_the_bot_reads_every_paste_in_a_page_worker():
     async with open_deps(Config(cache=CacheConfig(backend="memory")), FakeSummarizer()) as deps:
         result = await deps.service.summarize_text(SAMPLE_TEXT)
         assert result.bullets and deps.service.pages.started == 1
+
+
+async def test_the_bot_parses_feeds_in_its_page_workers():
+    """In `newsbot run` a feed is parsed under the page deadline and memory cap, off the GIL."""
+    from bot.config import FeedsConfig
+    from bot.runtime import open_deps
+
+    config = Config(cache=CacheConfig(backend="memory"), feeds=FeedsConfig(enabled=True))
+    async with open_deps(config, FakeSummarizer()) as deps:
+        assert deps.feeds is not None
+        assert deps.feeds.poller.work == deps.service.pages.run
+        assert deps.feeds.commands.work == deps.service.pages.run

@@ -12,7 +12,7 @@ from bot.adapters.base import AdapterDeps
 from bot.adapters.memory import Delivered, MemoryAdapter
 from bot.chat import ChatWorkflow, SummaryPost
 from bot.chat.policy import ChatPolicy
-from bot.config import CacheConfig, Config, FeedsConfig, FetchConfig
+from bot.config import CacheConfig, Config, FeedsConfig, FetchConfig, ServiceConfig
 from bot.feeds import Feeds
 from bot.feeds.store import FeedStore, MemoryHashes
 from bot.fetch import Fetcher
@@ -50,10 +50,16 @@ class Bot:
         ]
 
 
-def feed_config(server: FeedServer, cache: CacheConfig | None = None, **feeds: object) -> Config:
+def feed_config(
+    server: FeedServer,
+    cache: CacheConfig | None = None,
+    limits: ServiceConfig | None = None,
+    **feeds: object,
+) -> Config:
     return Config(
         fetch=FetchConfig(allowed_networks=("127.0.0.1/32",), allowed_ports=(server.port,)),
         cache=cache or CacheConfig(backend="memory"),
+        service=limits or ServiceConfig(),
         feeds=FeedsConfig(**feeds),  # type: ignore[arg-type]
     )
 
@@ -68,10 +74,13 @@ async def open_bot(
     platform: str = "memory",
     cache: CacheConfig | None = None,
     connector: aiohttp.BaseConnector | None = None,
+    limits: ServiceConfig | None = None,
+    in_pages: bool = False,
     **feeds: object,
 ) -> AsyncIterator[Bot]:
-    """The bot; `connector` (e.g. a refusing one with a fake resolver) goes to its fetcher."""
-    config = feed_config(server, cache, **feeds)
+    """The bot; `connector` (e.g. a refusing one with a fake resolver) goes to its fetcher;
+    `in_pages` parses feeds in the page workers, as a running bot does (else in a thread)."""
+    config = feed_config(server, cache, limits, **feeds)
     state = state or MemoryStateStore(clock=clock)
     fetcher = Fetcher(config.fetch, connector=connector) if connector is not None else None
     async with open_service(config, FakeSummarizer(), fetcher=fetcher, state=state) as service:
@@ -79,7 +88,7 @@ async def open_bot(
         bot_feeds = Feeds(
             config, state, service.fetcher, chat,
             store=store or FeedStore(MemoryHashes()), clock=clock, rng=lambda: 0.5,
-            record_posts=True,
+            record_posts=True, **({"work": service.pages.run} if in_pages else {}),
         )  # fmt: skip
         adapter = MemoryAdapter(AdapterDeps(config, chat), platform=platform)
         bot_feeds.poller.attach(adapter.outbox_for)

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from bot.chat import Failure, Notice
-from bot.config import FetchConfig
+from bot.config import FetchConfig, ServiceConfig
 from bot.feeds.parse import ENTITIES_REFUSAL, NOT_A_FEED
+from bot.feeds.reader import TOO_SLOW
 from tests.bot.feeds.harness import CHANNEL_KEY, open_bot
 from tests.bot.feeds.test_parse import billion_laughs
 from tests.bot.test_fetch import FakeResolver, RecordingConnector
@@ -116,3 +117,48 @@ async def test_add_of_a_feed_redirecting_to_a_private_address_is_refused_without
         assert "private or internal" in direct[-1].outcome.text  # type: ignore[union-attr]
         assert await bot.feeds.store.subscriptions() == []
     assert connector.attempts == [("127.0.0.1", server.port)]  # the first hop only
+
+
+def _huge_feed(items: int) -> bytes:
+    entries = "".join(
+        f"<item><guid>{i}</guid><title>Story {i}</title><link>https://e.example/{i}</link></item>"
+        for i in range(items)
+    )
+    return f'<rss version="2.0"><channel><title>Huge</title>{entries}</channel></rss>'.encode()
+
+
+async def test_a_feed_too_slow_to_parse_meets_the_page_deadline_in_a_running_bot(
+    server: FeedServer, fake_clock: FakeClock
+) -> None:
+    """A running bot parses feeds in its page workers: a feed whose parsing runs past the page
+    deadline is stopped there and counts as the feed's failure; the next feed still reads."""
+    server.add_feed("news", "News", 1)
+    huge = server.add_feed("huge", "Huge", 1)
+    limits = ServiceConfig(page_timeout=0.3)
+    async with open_bot(server, fake_clock, limits=limits, in_pages=True) as bot:
+        await bot.follow(server.feed_url("huge"))
+        await bot.follow(server.feed_url("news"))
+        _raw(_huge_feed(12_000))(huge, server)
+        fake_clock.advance(6 * 3600)
+        await bot.poller.poll(server.feed_url("huge"))
+        state = await bot.feeds.store.state(server.feed_url("huge"))
+        assert state.last_error == TOO_SLOW
+        server.feeds["news"].add(server.item("news", 2))
+        await bot.poller.poll(server.feed_url("news"))
+        assert server.article("news-2") in bot.posts()
+
+
+async def test_a_feed_in_an_encoding_browsers_refuse_is_read_as_utf8_not_with_pythons_codec(
+    server: FeedServer, fake_clock: FakeClock
+) -> None:
+    """`encoding="punycode"` (a codec with super-linear decoding) is a label browsers don't
+    know: the feed is read as UTF-8 and followed, not a UnicodeError without a reply."""
+    feed = server.add_feed("odd", "Odd", 1)
+    async with open_bot(server, fake_clock) as bot:
+        body = b'<?xml version="1.0" encoding="punycode"?>' + _huge_feed(3)
+        _raw(body)(feed, server)
+        replies = await bot.follow(server.feed_url("odd"))
+        outcome = replies[-1].outcome
+        assert isinstance(outcome, Notice) and "Huge" in outcome.text
+        (sub,) = await bot.feeds.store.subscriptions(CHANNEL_KEY)
+        assert not sub.paused
