@@ -311,3 +311,30 @@ def test_a_malformed_configured_subscription_is_a_config_error(server: FeedServe
                 config, feeds=dataclasses.replace(config.feeds, subscriptions=(bad,))
             )
         )
+
+
+async def test_busy_page_workers_delay_a_poll_without_counting_against_the_feed(
+    server: FeedServer, fake_clock: FakeClock
+) -> None:
+    from bot.errors import BusyError
+    from bot.feeds.poller import BUSY_RETRY
+
+    feed = server.add_feed("news", "News", 1)
+    async with open_bot(server, fake_clock) as bot:
+        url = server.feed_url("news")
+        await bot.follow(url)
+        await bot.poller.poll(url)
+        feed.add(server.item("news", 2))
+        reading = bot.poller.work
+
+        async def busy(fn, *args):  # type: ignore[no-untyped-def]
+            raise BusyError("all page workers are busy")
+
+        bot.poller.work = busy
+        fake_clock.advance(3600)
+        assert await bot.poller.poll(url) <= BUSY_RETRY
+        assert (await bot.feeds.store.state(url)).failures == 0
+        bot.poller.work = reading
+        fake_clock.advance(BUSY_RETRY)
+        await bot.poller.poll(url)
+        assert bot.posts() == [server.article("news-1"), server.article("news-2")]
