@@ -12,10 +12,14 @@ and once as a different story that must stay apart:
           "Fed raises rates" vs "ECB raises rates".
 Every other pair (different articles, many on one topic: same category) must stay apart.
 All posts of a split are grouped together, as one busy channel, and every pair is scored.
+Besides precision and recall over all same-story pairs, recall is reported over the pairs
+with an exact or near copy in them (all but original-with-AMP): the target's "recall >= 0.9
+on exact and near copies".
 
-The threshold is chosen on the articles of the `train` half (split by a hash of the id):
-the best recall among thresholds with precision >= 0.98 (the lowest such on a tie). Then the
-`eval` half is scored at that threshold.
+The vector threshold and the shared run of words (stories.py) are chosen together on the
+articles of the `train` half (split by a hash of the id): the best exact + near recall among
+settings with precision >= 0.98 (then the more precise, then the lower threshold). Then the
+`eval` half is scored at that setting.
 
     python benchmarks/digest_grouping.py [--per-split N]   (default: every article)
 """
@@ -25,6 +29,7 @@ from __future__ import annotations
 import argparse
 import collections
 import hashlib
+import itertools
 import json
 import random
 import re
@@ -40,14 +45,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from common import DATA_DIR  # noqa: E402
 
 from bot.digests.model import DigestEntry  # noqa: E402
-from bot.digests.stories import DEFAULT_THRESHOLD, group  # noqa: E402
+from bot.digests.stories import DEFAULT_THRESHOLD, SHARED_RUN_WORDS, group  # noqa: E402
 from bot.digests.vectors import vectors_of  # noqa: E402
 
 THRESHOLDS = [round(t, 2) for t in np.arange(0.50, 0.96, 0.02)]
 POSITIVE_KINDS = ("amp", "exact", "near")
+COPY_KINDS = ("exact", "near")
+#: Shared runs of words tried (0: no shared-run test, vectors and addresses only).
+RUNS = (10, 12, 15, 20, 25, 30, 0)
 HEADER = (
-    "| threshold | precision | recall | amp | exact | near | false merges | swaps merged |\n"
-    "|---|---|---|---|---|---|---|---|"
+    "| shared run | threshold | precision | recall | recall, exact + near pairs | amp | exact "
+    "| near | false merges | swaps merged |\n|---|---|---|---|---|---|---|---|---|---|"
 )
 _NAME = re.compile(r"\b[A-Z][a-z]{2,}(?:\s[A-Z][a-z]{2,})?\b")
 
@@ -159,27 +167,51 @@ def score(posts: list[Post], groups: list[list[int]]) -> dict[str, float]:
         if p.kind in POSITIVE_KINDS:
             total[p.kind] += 1
             found[p.kind] += cluster[i] == orig[p.story]
+    # the target's recall: same-story pairs with an exact or near copy in them (every pair
+    # of a story but the original with its own AMP address, which the URL alone merges)
+    copies = copies_found = 0
+    members = collections.defaultdict(list)
+    for i, p in enumerate(posts):
+        if p.kind != "swap":
+            members[p.story].append(i)
+    for story in members.values():
+        for x, y in itertools.combinations(story, 2):
+            if posts[x].kind in COPY_KINDS or posts[y].kind in COPY_KINDS:
+                copies += 1
+                copies_found += cluster[x] == cluster[y]
     by_cluster = collections.Counter(cluster.values())
     swaps_merged = sum(
         by_cluster[cluster[i]] - 1 for i, p in enumerate(posts) if p.kind == "swap"
     )
-    out = {"precision": tp / merged if merged else 1.0, "recall": tp / same if same else 1.0}
+    out = {"precision": tp / merged if merged else 1.0, "recall": tp / same if same else 1.0,
+           "recall_copies": copies_found / copies if copies else 1.0}  # fmt: skip
     out.update(false_merges=fp, swaps_merged=swaps_merged)
     for kind in POSITIVE_KINDS:
         out[f"recall_{kind}"] = found[kind] / total[kind] if total[kind] else float("nan")
     return out
 
 
-def evaluate(posts: list[Post], encoder, thresholds: list[float]) -> dict[float, dict]:
+Setting = tuple[int, float]  # (shared run of words, 0 for none; vector threshold)
+
+
+def evaluate(posts: list[Post], encoder, settings: list[Setting]) -> dict[Setting, dict]:
     entries = [p.entry for p in posts]
     vectors = vectors_of(entries, encoder)
-    return {th: score(posts, group(entries, encoder, th, vectors=vectors)) for th in thresholds}
+    return {
+        (run, th): score(posts, group(entries, encoder, th, vectors=vectors, shared_run=run))
+        for run, th in settings
+    }
 
 
-def choose(results: dict[float, dict], min_precision: float = 0.98) -> float:
-    """The threshold with the best recall among those with precision >= `min_precision`."""
-    good = [(r["recall"], -th, th) for th, r in results.items() if r["precision"] >= min_precision]
-    return max(good)[2] if good else max(results)
+def choose(results: dict[Setting, dict], min_precision: float = 0.98) -> Setting:
+    """The setting with the best recall of exact and near copies among those with precision
+    >= `min_precision` (then the more precise, then the lower threshold)."""
+    good = [
+        (r["recall_copies"], r["precision"], -key[1], key)
+        for key, r in results.items()
+        if r["precision"] >= min_precision
+    ]
+    return max(good)[3] if good else max(results, key=lambda k: results[k]["precision"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,30 +232,37 @@ def main(argv: list[str] | None = None) -> int:
     train = build_posts(load_bbc("train", args.per_split), summarize)
     evals = build_posts(load_bbc("eval", args.per_split), summarize)
     built = time.perf_counter() - started
-    train_results = evaluate(train, encoder, THRESHOLDS)
-    chosen = choose(train_results)
+    train_results = evaluate(train, encoder, [(r, t) for r in RUNS for t in THRESHOLDS])
+    run, threshold = choose(train_results)
     print(
         f"posts: train {len(train)}, eval {len(evals)} "
-        f"({args.per_split or 'all'} articles a half; "
-        f"summarized in {built:.0f} s); shipped default threshold {DEFAULT_THRESHOLD}"
+        f"({args.per_split or 'all'} articles a half; summarized in {built:.0f} s); shipped: "
+        f"shared run {SHARED_RUN_WORDS} words, threshold {DEFAULT_THRESHOLD}"
     )
-    print("\ntrain split, by threshold:")
+    print(f"\ntrain split, by threshold (shared run {run}):")
     print(HEADER)
-    for th, r in train_results.items():
-        print(_row(th, r))
-    print(f"\nchosen on train: {chosen}")
+    for (r, th), result in train_results.items():
+        if r == run:
+            print(_row((r, th), result))
+    print(f"\ntrain split, by shared run (threshold {threshold}; 0: no shared-run test):")
+    print(HEADER)
+    for (r, th), result in train_results.items():
+        if th == threshold:
+            print(_row((r, th), result))
+    print(f"\nchosen on train: shared run {run}, threshold {threshold}")
     print("\neval split:")
     print(HEADER)
-    for th, r in evaluate(evals, encoder, sorted({chosen, DEFAULT_THRESHOLD})).items():
-        print(_row(th, r))
+    shipped = (SHARED_RUN_WORDS, DEFAULT_THRESHOLD)
+    for key, result in evaluate(evals, encoder, sorted({(run, threshold), shipped})).items():
+        print(_row(key, result))
     print(f"\nrerun: python benchmarks/digest_grouping.py --per-split {args.per_split}")
     return 0
 
 
-def _row(th: float, r: dict) -> str:
-    return (f"| {th:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | {r['recall_amp']:.3f} | "
-            f"{r['recall_exact']:.3f} | {r['recall_near']:.3f} | {r['false_merges']} | "
-            f"{r['swaps_merged']} |")  # fmt: skip
+def _row(key: Setting, r: dict) -> str:
+    return (f"| {key[0]} | {key[1]:.2f} | {r['precision']:.3f} | {r['recall']:.3f} | "
+            f"{r['recall_copies']:.3f} | {r['recall_amp']:.3f} | {r['recall_exact']:.3f} | "
+            f"{r['recall_near']:.3f} | {r['false_merges']} | {r['swaps_merged']} |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from bot.adapters.digest_text import links_read
 from bot.config import Config
 from bot.digests.feature import DigestFeature
 from bot.digests.model import Digest, DigestEntry
@@ -110,7 +111,7 @@ def print_digest(digest: Digest, out: IO[str]) -> None:
         print(f"Nothing was shared in {digest.label}.", file=out)
         return
     n = len(digest.stories)
-    print(f"{n} {'story' if n == 1 else 'stories'} from {digest.links} links", file=out)
+    print(f"{n} {'story' if n == 1 else 'stories'} from {links_read(digest)}", file=out)
     for i, story in enumerate(digest.stories, 1):
         print(f"\n{i}. {story.title}", file=out)
         if story.gist:

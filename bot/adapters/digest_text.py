@@ -7,9 +7,15 @@ from bot.digests.model import Digest, Story
 
 def heading(digest: Digest) -> str:
     n = len(digest.stories) + digest.omitted
-    stories = f"{n} {'story' if n == 1 else 'stories'}"
-    links = f"{digest.links} {'link' if digest.links == 1 else 'links'}"
-    return f"Digest of {digest.label}: {stories} from {links}"
+    stories = f"{n:,} {'story' if n == 1 else 'stories'}"
+    return f"Digest of {digest.label}: {stories} from {links_read(digest)}"
+
+
+def links_read(digest: Digest) -> str:
+    """How many links a digest read: "12 links", or "the newest 5,000 links" past the cap."""
+    if digest.capped:
+        return f"the newest {digest.links:,} links"
+    return f"{digest.links:,} {'link' if digest.links == 1 else 'links'}"
 
 
 def empty_note(digest: Digest) -> str:

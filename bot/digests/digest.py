@@ -28,6 +28,7 @@ def build_digest(
     votes: Mapping[str, tuple[int, int]] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     max_stories: int = 25,
+    capped: bool = False,
 ) -> Digest:
     """The digest of `entries` (one channel, one period): stories best first, capped."""
     votes = votes or {}
@@ -38,7 +39,7 @@ def build_digest(
     kept = stories[:max_stories]
     return Digest(
         channel_key, label, since, until, tuple(kept), links=len(entries),
-        omitted=len(stories) - len(kept),
+        omitted=len(stories) - len(kept), capped=capped,
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from bot.chat import ChatEvent, Conversation, Notice, Outbox, Trigger
 from bot.chat.outcomes import Accepted, DigestPost
 from bot.config import DigestConfig
 from bot.digests.digest import build_digest
-from bot.digests.model import Digest, DigestEntry
+from bot.digests.model import MAX_ENTRIES, Digest, DigestEntry
 from bot.digests.period import USAGE, Period, parse_period
 from bot.digests.recorder import is_direct
 from bot.digests.store import DigestStore
@@ -79,14 +79,20 @@ class DigestFeature:
         await outbox.send(DigestPost(digest, request.private))
 
     async def digest_for(self, channel_key: str, label: str, since: float, until: float) -> Digest:
-        """The digest of one channel's posts in [since, until)."""
-        entries = await self.store.entries(channel_key, since, until)
+        """The digest of one channel's posts in [since, until), of its newest MAX_ENTRIES
+        posts in a channel that shared more (the digest says so)."""
+        entries = await self.store.entries(channel_key, since, until, limit=MAX_ENTRIES + 1)
+        capped = len(entries) > MAX_ENTRIES
+        if capped:
+            log.info("digest of %s: %d+ links in %s, reading the newest %d", channel_key,
+                     len(entries), label, MAX_ENTRIES)  # fmt: skip
+            entries = entries[-MAX_ENTRIES:]
         return await self.digest_of(entries, channel_key=channel_key, label=label,
-                                    since=since, until=until)  # fmt: skip
+                                    since=since, until=until, capped=capped)  # fmt: skip
 
     async def digest_of(
         self, entries: list[DigestEntry], *, channel_key: str, label: str, since: float,
-        until: float,
+        until: float, capped: bool = False,
     ) -> Digest:  # fmt: skip
         """Group and order `entries` (votes from the state store), off the event loop."""
         votes = await self._votes(entries)
@@ -95,6 +101,7 @@ class DigestFeature:
             build_digest, entries, channel_key=channel_key, label=label, since=since,
             until=until, encoder=encoder, votes=votes,
             threshold=self.config.similarity_threshold, max_stories=self.config.max_stories,
+            capped=capped,
         )  # fmt: skip
 
     def preload(self) -> None:

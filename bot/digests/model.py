@@ -68,6 +68,8 @@ class Digest:
     #: Links shared in the period (before grouping), and stories left out past the cap.
     links: int = 0
     omitted: int = 0
+    #: The period held more than MAX_ENTRIES links: only the newest MAX_ENTRIES were read.
+    capped: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 

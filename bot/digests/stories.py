@@ -1,16 +1,23 @@
 """Links → stories: the same article under other URLs always merges; two outlets' reports of
 one event merge when their text is close and they name the same things.
 
-Three tests, any of which merges two posts (union-find, so merging is transitive):
+Four tests, any of which merges two posts (union-find, so merging is transitive):
 1. the same story URL (`story_url`: normalised, AMP and mobile variants folded, and the
    address the article was finally read from, so a redirect or a canonical link matches);
 2. the same summary text (the same article re-posted under an unrelated address);
-3. sentence-vector cosine of title + bullets at or above `threshold`, or of the headlines
+3. a run of SHARED_RUN_WORDS words in a row common to their bullets (`shared_text_pairs`):
+   an extractive summary quotes the article, so two copies of one text (wire copy re-posted,
+   an outlet's edit of it) share whole sentences, which reports of two events rarely do (the
+   known exception: an outlet's follow-up that repeats a background sentence of the first
+   report); guarded by the headlines (`entities_agree(..., body=False)`), since two central
+   banks' reports can share a sentence of boilerplate;
+4. sentence-vector cosine of title + bullets at or above `threshold`, or of the headlines
    alone at or above TITLE_THRESHOLD with title + bullets at least BODY_FLOOR (two outlets'
    copies of one report pick different sentences but keep its headline), guarded: the names
    and numbers they mention must agree (`entities_agree`), so "Fed raises rates" and "ECB
    raises rates" stay apart however close their wording is.
-The default threshold was chosen on benchmarks/digest_grouping.py (see BENCHMARKS.md).
+The default threshold and SHARED_RUN_WORDS were chosen on benchmarks/digest_grouping.py
+(see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ DEFAULT_THRESHOLD = 0.88
 #: Headlines this close (cosine) are one story if their reports are at least BODY_FLOOR close.
 TITLE_THRESHOLD = 0.80
 BODY_FLOOR = 0.60
+#: Words in a row two posts' bullets must share to be copies of one text (see the docstring).
+SHARED_RUN_WORDS = 15
 #: Share of the names two reports mention (Jaccard) below which they are different stories.
 MIN_NAME_OVERLAP = 0.2
 #: Members of each story checked against each other when two stories merge (bounds the work).
@@ -95,6 +104,8 @@ class Mentions:
     title_numbers: frozenset[str]
     #: The headline's words as written, to see whether two headlines differ only in a name.
     title_words: frozenset[str] = frozenset()
+    #: Every word of the headline and bullets, lower-cased: what the post mentions at all.
+    words: frozenset[str] = frozenset()
 
 
 def mentions(entry: DigestEntry) -> Mentions:
@@ -123,21 +134,27 @@ def mentions(entry: DigestEntry) -> Mentions:
     title_numbers = _numbers(entry.title)
     body_numbers = frozenset().union(*(_numbers(b) for b in entry.bullets))
     return Mentions(
-        title_names | body_names, title_numbers | body_numbers, title_names, title_numbers,
-        frozenset(w for w, _ in words[0]),
+        title_names | body_names,
+        title_numbers | body_numbers,
+        title_names,
+        title_numbers,
+        title_words=frozenset(w for w, _ in words[0]),
+        words=frozenset(w.casefold() for ws in words for w, _ in ws),
     )
 
 
-def entities_agree(a: Mentions, b: Mentions) -> bool:
-    """False when two close texts are about different actors or figures."""
+def entities_agree(a: Mentions, b: Mentions, *, body: bool = True) -> bool:
+    """False when two close texts are about different actors or figures. With `body=False`
+    only the headlines are checked, not how much the bullets' names overlap: two copies of
+    one text pick different sentences, and so different names, from it."""
     only_a, only_b = a.title_words - b.title_words, b.title_words - a.title_words
     if only_a and only_b and all(w[0].isupper() for w in only_a | only_b):
         return False  # the headlines differ only in who: "Fed raises…" / "ECB raises…"
-    if a.title_names - b.names or b.title_names - a.names:
-        return False  # a headline names someone the other report never mentions
+    if a.title_names - b.words or b.title_names - a.words:
+        return False  # a headline names someone the other post never mentions, at all
     if a.title_numbers and b.title_numbers and not a.title_numbers & b.title_numbers:
         return False
-    if a.names and b.names:
+    if body and a.names and b.names:
         overlap = len(a.names & b.names) / len(a.names | b.names)
         if overlap < MIN_NAME_OVERLAP:
             return False
@@ -149,6 +166,7 @@ def group(
     encoder: Encoder | None,
     threshold: float = DEFAULT_THRESHOLD,
     vectors: Vectors | None = None,
+    shared_run: int = SHARED_RUN_WORDS,
 ) -> list[list[int]]:
     """Indices of `entries` grouped into stories, each group in input order, groups by their
     first member. Without vectors (stored or encoded) only URL and text matches merge."""
@@ -174,38 +192,65 @@ def group(
                 union(seen[key], i)
             else:
                 seen[key] = i
-    if vectors is None and n > 1:
+    if n < 2:
+        return [[i] for i in range(n)]
+    marks: dict[int, Mentions] = {}  # only posts that are close to another need them
+
+    def mark(i: int) -> Mentions:
+        if i not in marks:
+            marks[i] = mentions(entries[i])
+        return marks[i]
+
+    members: dict[int, list[int]] = {}
+
+    def guarded_union(i: int, j: int, body: bool) -> None:
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            return
+        # every pair across the two stories must agree, so a chain of close reports can't
+        # carry "ECB raises rates" into the Fed's story
+        a, b = members[ri][:MAX_GUARD_CHECKS], members[rj][:MAX_GUARD_CHECKS]
+        if all(entities_agree(mark(x), mark(y), body=body) for x in a for y in b):
+            union(ri, rj)
+            members[min(ri, rj)] += members.pop(max(ri, rj))
+
+    for i in range(n):  # posts merged by address or text are one story already
+        members.setdefault(find(i), []).append(i)
+    for i, j in shared_text_pairs(entries, shared_run) if shared_run else ():
+        guarded_union(i, j, body=False)
+    if vectors is None:
         vectors = vectors_of(entries, encoder)
-    if vectors is not None and n > 1:
-        marks: dict[int, Mentions] = {}  # only posts that are close to another need them
-
-        def mark(i: int) -> Mentions:
-            if i not in marks:
-                marks[i] = mentions(entries[i])
-            return marks[i]
-
+    if vectors is not None:
         text, titles = vectors.text, vectors.title
         close = similar_pairs(text, threshold)
         close += [
             (i, j) for i, j in similar_pairs(titles, TITLE_THRESHOLD)
             if entries[i].title and entries[j].title and text[i] @ text[j] >= BODY_FLOOR
         ]  # fmt: skip
-        members = {i: [i] for i in range(n)}
         for i, j in close:
-            ri, rj = find(i), find(j)
-            if ri == rj:
-                continue
-            # every pair across the two stories must agree, so a chain of close reports
-            # can't carry "ECB raises rates" into the Fed's story
-            a, b = members[ri][:MAX_GUARD_CHECKS], members[rj][:MAX_GUARD_CHECKS]
-            if all(entities_agree(mark(x), mark(y)) for x in a for y in b):
-                union(ri, rj)
-                root = find(ri)
-                members[root] = members.pop(ri if root == rj else rj) + members[root]
+            guarded_union(i, j, body=True)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def shared_text_pairs(
+    entries: Sequence[DigestEntry], run: int = SHARED_RUN_WORDS
+) -> list[tuple[int, int]]:
+    """(i, j), i < j, where a bullet of j repeats `run` words in a row of a bullet of i, i
+    being the first post with those words; found through a hash of every run of words, so in
+    time linear in the length of the bullets."""
+    first: dict[int, int] = {}
+    pairs: set[tuple[int, int]] = set()
+    for j, entry in enumerate(entries):
+        for bullet in entry.bullets:
+            words = [w.rstrip(".'’-") for w in _WORD.findall(bullet.casefold())]
+            for k in range(len(words) - run + 1):
+                i = first.setdefault(hash(" ".join(words[k : k + run])), j)
+                if i != j:
+                    pairs.add((i, j))
+    return sorted(pairs)
 
 
 def similar_pairs(vectors: np.ndarray, threshold: float) -> list[tuple[int, int]]:

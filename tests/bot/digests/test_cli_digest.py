@@ -68,7 +68,7 @@ async def test_digest_of_a_stored_channel_for_operators(capsys, tmp_path):
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.splitlines()[:3] == [
-        "1 story from 1 links", "", "1. Harbor plant closes",
+        "1 story from 1 link", "", "1. Harbor plant closes",
     ]
     assert "first shared: https://t.slack.com/archives/C1/p1700000000000100" in out
     assert "Elsewhere" not in out

@@ -85,3 +85,20 @@ async def test_digest_in_a_direct_message_says_digests_are_per_channel(make_bot,
     body = command_body("", channel="D0DM", command="/digest")
     status, reply, _ = await bot.send(body, form=True)
     assert status == 200 and "Digests are per channel" in json.loads(reply)["text"]
+
+
+async def test_digest_asked_in_a_channel_the_bot_is_not_in_answers_through_the_command(
+    make_bot, fake
+):
+    """The bot can't post in (or read) the channel: the digest goes back through the command's
+    response URL, in the channel, and says nothing was shared there (the bot saw nothing)."""
+    bot = await make_bot()
+    fake.fail("chat.postMessage", 200, body={"ok": False, "error": "not_in_channel"})
+    body = command_body("week", channel="C0NOTIN", command="/digest",
+                        response_url=fake.response_url("d"))  # fmt: skip
+    status, _, _ = await bot.send(body, form=True)
+    assert status == 200
+    (answer,) = await fake.wait_for("respond")
+    assert answer.args["_name"] == "d" and answer.args["response_type"] == "in_channel"
+    assert "Nothing was shared in this channel in the last 7 days." in json.dumps(answer.args)
+    assert fake.of("chat.postMessage")[0].args["channel"] == "C0NOTIN"

@@ -6,7 +6,7 @@ import pytest
 
 from bot.digests.digest import build_digest, one_sentence
 from bot.digests.model import DigestEntry
-from bot.digests.stories import group
+from bot.digests.stories import SHARED_RUN_WORDS, group, shared_text_pairs
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +89,47 @@ def test_a_short_link_that_redirected_to_the_article_is_the_same_story():
     other = DigestEntry("slack:T1:C1", "https://sho.rt/x2", "Other", "", ("c",), "u", 3.0, "p3",
                         article_url=ECB.url)  # fmt: skip
     assert sorted(group([short, direct, other], None)) == [[0, 1], [2]]
+
+
+LAYOFFS = "About 120 workers will lose their jobs when the fish processing plant on the north quay shuts in March, the union said."  # noqa: E501
+HARBOR = post(
+    "https://courier.example/harbor", "Nordfisk to close harbor plant after forty years",
+    LAYOFFS, "The town council plans to turn the site into a marina, Mayor Anna Lind said.",
+    site="Courier",
+)  # fmt: skip
+HARBOR_WIRE = post(
+    "https://planet.example/2026/12/quay", "Latest: Nordfisk shuts north quay plant",
+    "Its owner Nordfisk blamed falling catches and the cost of energy, Reuters reported.",
+    LAYOFFS, site="Daily Planet",
+)  # fmt: skip
+FESTIVAL = post(
+    "https://courier.example/festival", "Fishing town marks its festival",
+    "Boats will gather when the fish processing plant on the north quay opens for the festival.",
+    site="Courier",
+)  # fmt: skip
+
+
+def test_two_outlets_copies_of_one_text_sharing_a_sentence_are_one_story_without_vectors():
+    """The copy names other people in its bullets (their names overlap little) and its
+    headline names the owner the original names only in its headline: still one text."""
+    assert len(LAYOFFS.split()) >= SHARED_RUN_WORDS
+    assert shared_text_pairs([HARBOR, FESTIVAL, HARBOR_WIRE]) == [(0, 2)]
+    assert sorted(group([HARBOR, FESTIVAL, HARBOR_WIRE], None)) == [[0, 2], [1]]
+
+
+def test_a_sentence_shared_by_two_actors_stories_does_not_merge_them():
+    """Two wire reports sharing a sentence of boilerplate, headlines differing only in who."""
+    boiler = ("Policymakers said inflation was still too high and that further increases in "
+              "borrowing costs may follow later this year.")  # fmt: skip
+    fed = post(FED.url, FED.title, "The Fed raised its benchmark rate on Wednesday.", boiler)
+    ecb = post(ECB.url, ECB.title, "The ECB raised its benchmark rate on Wednesday.", boiler)
+    assert shared_text_pairs([fed, ecb]) == [(0, 1)]
+    assert sorted(group([fed, ecb], None)) == [[0], [1]]
+
+
+def test_only_a_run_of_the_full_length_counts_as_shared_text():
+    words = LAYOFFS.split()
+    short = post("https://x.example/1", "Other", " ".join(words[: SHARED_RUN_WORDS - 1]) + ".")
+    longer = post("https://x.example/2", "Else", " ".join(words[:SHARED_RUN_WORDS]) + ".")
+    assert shared_text_pairs([HARBOR, short]) == []
+    assert shared_text_pairs([HARBOR, short, longer]) == [(0, 2)]
