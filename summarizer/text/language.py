@@ -5,6 +5,7 @@ from __future__ import annotations
 import array
 import contextlib
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -73,8 +74,7 @@ def _read_model(folder: Path, identifier_class: Any) -> Any:
     import numpy as np
 
     meta = json.loads((folder / "meta.json").read_text())
-    nextmove = array.array(meta["nextmove"])
-    nextmove.frombytes((folder / "nextmove.bin").read_bytes())
+    nextmove = _mapped(folder / "nextmove.bin", meta["nextmove"])
     row = array.array(meta["row"])
     row.frombytes((folder / "row.bin").read_bytes())
     return identifier_class(
@@ -85,6 +85,18 @@ def _read_model(folder: Path, identifier_class: Any) -> Any:
         np.load(folder / "output.npy").tolist(),
         tk_row=row,
     )
+
+
+def _mapped(path: Path, typecode: str) -> memoryview:
+    """The file's items, mapped rather than read: the 39 MB state table costs ~50 ms to read
+    and the walk touches only a few pages of it."""
+    with path.open("rb") as fh:
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        return memoryview(mapped).cast(typecode)
+    except TypeError as exc:  # a cut-off file: not a whole number of items
+        mapped.close()
+        raise ValueError(f"{path} is damaged: {exc}") from None
 
 
 def _write_model(folder: Path, identifier: Any) -> None:

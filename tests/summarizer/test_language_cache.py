@@ -40,10 +40,18 @@ def test_the_copy_is_written_once_then_read_instead_of_the_packaged_model(
     assert again == first
 
 
-def test_a_damaged_copy_falls_back_to_the_packaged_model(fresh_identifier):
+@pytest.mark.parametrize("damage", ["meta", "cut-off table", "empty table"])
+def test_a_damaged_copy_falls_back_to_the_packaged_model(fresh_identifier, damage):
     language.detect_language(SAMPLES["en"])  # writes the copy
     folder = language._cache_folder(langid.MODEL_DIR / langid.MODEL_FILE)
-    (folder / "meta.json").write_text("{not json")
+    table = folder / "nextmove.bin"
+    size = table.stat().st_size
+    if damage == "meta":
+        (folder / "meta.json").write_text("{not json")
+    else:
+        with table.open("r+b") as fh:
+            fh.truncate(0 if damage == "empty table" else size - 1)
     langid.IDENTIFIER = None
     assert language.detect_language(SAMPLES["de"]) == "de"
     assert (folder / "meta.json").read_text().startswith("{\"")  # and the copy was rewritten
+    assert table.stat().st_size == size
