@@ -119,6 +119,12 @@ class BotSettings:
     extra_env: dict[str, str] = field(default_factory=dict)
     #: write a cProfile of the bot process's measured phase here ("" = no profiling)
     profile_path: str = ""
+    #: lift the per-user and per-channel request limits (a soak's closed-loop clients ask again
+    #: as soon as they are answered; under the product's limits most answers would be "wait")
+    unlimited_requests: bool = False
+    #: a folder for the product's default SQLite stores (summary cache, state, digests), or ""
+    #: for in-memory ones (a digest record in memory is kept for its 30-day retention)
+    data_dir: str = ""
 
 
 def bot_process(conn: Connection, settings: BotSettings) -> None:
@@ -150,8 +156,11 @@ def bot_config(settings: BotSettings) -> Any:
     return Config(
         summarizer=SummarizerConfig(backend="extractive", **runner),
         fetch=fetch,
-        cache=CacheConfig(backend="memory"),
-        policy=PolicyConfig(),  # the product's limits: each request comes from its own user
+        cache=CacheConfig(backend="sqlite", data_dir=settings.data_dir)
+        if settings.data_dir else CacheConfig(backend="memory"),
+        policy=PolicyConfig(
+            user_requests_per_minute=10_000, channel_requests_per_minute=10_000
+        ) if settings.unlimited_requests else PolicyConfig(),
         service=ServiceConfig(**service),
         slack=SlackConfig(
             enabled=True, mode="http", api_base_url=settings.api_url, http_host="127.0.0.1",

@@ -21,6 +21,7 @@ import sys
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
+from tempfile import TemporaryDirectory
 
 import aiohttp
 from slack_harness import (
@@ -65,7 +66,10 @@ async def main(minutes: float, clients: int, link_share: float, pages_n: int, se
         # queues sized for every client at once (summarizer.queue_size defaults to 32, which would
         # turn part of 100 clients' requests into "busy" answers)
         bot = await BotHandle.start(
-            BotSettings(fake.api_url, max_queue=200, runner_queue=200, page_port=pages.port)
+            BotSettings(
+                fake.api_url, max_queue=200, runner_queue=200, page_port=pages.port,
+                unlimited_requests=True, data_dir=stack.enter_context(TemporaryDirectory()),
+            )  # fmt: skip
         )
         stack.callback(bot.kill)
         session = await stack.enter_async_context(
