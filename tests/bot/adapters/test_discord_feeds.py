@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 
@@ -17,6 +18,7 @@ from bot.config import (
     OpsConfig,
     config_from_dict,
 )
+from bot.feeds.store import FeedStore, Subscription
 from bot.runtime import run
 from tests import fake_discord as fd
 from tests.fakes import FakeSummarizer
@@ -144,11 +146,12 @@ async def test_a_configured_feed_in_a_channel_that_forbids_posts_is_paused(
         assert await asyncio.wait_for(runner, 10) == 0
 
 
-async def test_removed_from_a_server_drops_its_subscriptions(
-    feeds_server: FeedServer, discord_api: fd.FakeDiscord
-) -> None:
+@contextlib.asynccontextmanager
+async def _guild_with_subscriptions(
+    discord_api: fd.FakeDiscord, *channel_keys: str
+) -> AsyncIterator[FeedStore]:
+    """A started adapter in the fake guild, whose feed store follows one feed per key."""
     from bot.adapters.discord import DiscordAdapter
-    from bot.feeds.store import Subscription
     from bot.runtime import open_deps
 
     config = Config(
@@ -159,56 +162,37 @@ async def test_removed_from_a_server_drops_its_subscriptions(
     async with open_deps(config, FakeSummarizer()) as deps:
         assert deps.feeds is not None
         store = deps.feeds.store
-        here = f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}"
-        await store.add(Subscription(here, feeds_server.feed_url("a")))
-        await store.add(Subscription(f"discord:{fd.GUILD_ID}:42", feeds_server.feed_url("b")))
-        await store.add(Subscription("discord:777:1", feeds_server.feed_url("c")))
-        adapter = DiscordAdapter(deps.for_adapters)
-        await adapter.start()
-        try:
-            await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
-            await discord_api.wait_until(lambda: adapter.client.get_guild(fd.GUILD_ID))
-            await discord_api.dispatch("GUILD_DELETE", {"id": str(fd.GUILD_ID)})
-            await discord_api.wait_until(lambda: adapter.client.get_guild(fd.GUILD_ID) is None)
-            for _ in range(100):
-                if len(await store.subscriptions()) == 1:
-                    break
-                await asyncio.sleep(0.05)
-            assert [s.channel_key for s in await store.subscriptions()] == ["discord:777:1"]
-        finally:
-            await adapter.close()
-
-
-async def test_a_deleted_channel_drops_its_subscriptions(
-    feeds_server: FeedServer, discord_api: fd.FakeDiscord
-) -> None:
-    from bot.adapters.discord import DiscordAdapter
-    from bot.feeds.store import Subscription
-    from bot.runtime import open_deps
-
-    config = Config(
-        ops=OpsConfig(health_port=0),
-        cache=CacheConfig(backend="memory"),
-        discord=DiscordConfig(enabled=True, api_base_url=discord_api.api_base_url),
-    )
-    async with open_deps(config, FakeSummarizer()) as deps:
-        assert deps.feeds is not None
-        store = deps.feeds.store
-        await store.add(Subscription(f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}", "http://x/a"))
-        await store.add(Subscription(f"discord:{fd.GUILD_ID}:42", "http://x/b"))
+        for n, key in enumerate(channel_keys):
+            await store.add(Subscription(key, f"http://feeds.example/{n}.xml"))
         adapter = DiscordAdapter(deps.for_adapters)
         await adapter.start()
         try:
             await discord_api.dispatch("GUILD_CREATE", fd.guild_create())
             await discord_api.wait_until(lambda: adapter.client.get_channel(fd.CHANNEL_ID))
-            deleted = {"id": str(fd.CHANNEL_ID), "guild_id": str(fd.GUILD_ID), "type": 0,
-                       "name": "news", "position": 0}  # fmt: skip
-            await discord_api.dispatch("CHANNEL_DELETE", deleted)
-            for _ in range(100):
-                if len(await store.subscriptions()) == 1:
-                    break
-                await asyncio.sleep(0.05)
-            remaining = [s.channel_key for s in await store.subscriptions()]
-            assert remaining == [f"discord:{fd.GUILD_ID}:42"]
+            yield store
         finally:
             await adapter.close()
+
+
+async def _followed_channels(store: FeedStore, expected: int) -> list[str]:
+    for _ in range(100):
+        if len(await store.subscriptions()) == expected:
+            break
+        await asyncio.sleep(0.05)
+    return [s.channel_key for s in await store.subscriptions()]
+
+
+async def test_removed_from_a_server_drops_its_subscriptions(discord_api: fd.FakeDiscord) -> None:
+    here, elsewhere = f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}", f"discord:{fd.GUILD_ID}:42"
+    async with _guild_with_subscriptions(discord_api, here, elsewhere, "discord:777:1") as store:
+        await discord_api.dispatch("GUILD_DELETE", {"id": str(fd.GUILD_ID)})
+        assert await _followed_channels(store, 1) == ["discord:777:1"]
+
+
+async def test_a_deleted_channel_drops_its_subscriptions(discord_api: fd.FakeDiscord) -> None:
+    here, elsewhere = f"discord:{fd.GUILD_ID}:{fd.CHANNEL_ID}", f"discord:{fd.GUILD_ID}:42"
+    async with _guild_with_subscriptions(discord_api, here, elsewhere) as store:
+        deleted = {"id": str(fd.CHANNEL_ID), "guild_id": str(fd.GUILD_ID), "type": 0,
+                   "name": "news", "position": 0}  # fmt: skip
+        await discord_api.dispatch("CHANNEL_DELETE", deleted)
+        assert await _followed_channels(store, 1) == [elsewhere]
