@@ -13,10 +13,11 @@ from typing import IO, Any
 from bot.adapters.digest_text import links_read
 from bot.config import Config
 from bot.digests.feature import DigestFeature
-from bot.digests.model import Digest, DigestEntry
+from bot.digests.model import DigestEntry
 from bot.digests.period import parse_period
 from bot.digests.store import MemoryDigestStore, open_digest_store
 from bot.errors import BotError, UsageError
+from bot.results import Digest
 from bot.urls import looks_like_url
 
 CLI_CHANNEL = "cli:local:inputs"

@@ -1,4 +1,5 @@
-"""What a summary request returns, on every platform, and its shape in the cache."""
+"""What a request returns, on every platform: a summary (and its shape in the cache) or a
+channel's digest."""
 
 from __future__ import annotations
 
@@ -63,3 +64,43 @@ class SummaryResult:
             for b in data["bullets"]
         )
         return cls(**fields, cached=cached)
+
+
+@dataclass(frozen=True)
+class Story:
+    """Links about one story, with what a digest line shows."""
+
+    title: str
+    url: str
+    gist: str
+    sites: tuple[str, ...]
+    urls: tuple[str, ...]
+    shares: int
+    ups: int
+    downs: int
+    #: The chat post where the story was first shared, and when.
+    first_permalink: str
+    first_posted: float
+    last_posted: float
+
+    @property
+    def score(self) -> int:
+        return self.ups - self.downs
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The stories of one channel and period, best first."""
+
+    channel_key: str
+    #: The period in words ("today", "the last 7 days").
+    label: str
+    since: float
+    until: float
+    stories: tuple[Story, ...] = ()
+    #: Links shared in the period (before grouping), and stories left out past the cap.
+    links: int = 0
+    omitted: int = 0
+    #: The period held more than MAX_ENTRIES links: only the newest MAX_ENTRIES were read.
+    capped: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.digests.model import Digest, Story
+from bot.results import Digest, Story
 
 
 def heading(digest: Digest) -> str:

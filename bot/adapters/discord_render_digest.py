@@ -13,7 +13,7 @@ from bot.adapters.discord_render import (
     discord,
     escape,
 )
-from bot.digests.model import Digest, Story
+from bot.results import Digest, Story
 
 MAX_EMBEDS = 10
 GIST_LIMIT = 400

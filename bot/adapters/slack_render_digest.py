@@ -15,7 +15,7 @@ from bot.adapters.slack_render import (
     fit,
     link,
 )
-from bot.digests.model import Digest, Story
+from bot.results import Digest, Story
 
 GIST_LIMIT = 600
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.digests.model import Digest
-from bot.results import SummaryResult
+from bot.results import Digest, SummaryResult
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from bot.digests.model import Digest, DigestEntry, Story
+from bot.digests.model import DigestEntry
 from bot.digests.stories import DEFAULT_THRESHOLD, group
 from bot.digests.vectors import Encoder, Vectors, vectors_of
+from bot.results import Digest, Story
 
 #: A digest line's gist is one sentence, cut at this many characters.
 GIST_LIMIT = 280

@@ -12,12 +12,13 @@ from bot.chat import ChatEvent, Conversation, Notice, Outbox, Trigger
 from bot.chat.outcomes import Accepted, DigestPost
 from bot.config import DigestConfig
 from bot.digests.digest import build_digest
-from bot.digests.model import MAX_ENTRIES, Digest, DigestEntry
+from bot.digests.model import MAX_ENTRIES, DigestEntry
 from bot.digests.period import USAGE, Period, parse_period
 from bot.digests.recorder import is_direct
 from bot.digests.store import DigestStore
 from bot.digests.stories import Encoder
 from bot.errors import UsageError
+from bot.results import Digest
 from bot.state import StateStore
 from bot.stores import Clock
 

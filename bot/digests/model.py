@@ -1,4 +1,8 @@
-"""The plain records of digests: a stored post (and its JSON form), a story, a digest. No I/O."""
+"""The stored record of a post in a channel's digest, and its JSON form. No I/O.
+
+The digest itself (`Digest`, `Story`) is in `bot/results.py`, beside the summary result:
+the chat workflow hands both to adapters.
+"""
 
 from __future__ import annotations
 
@@ -31,46 +35,6 @@ class DigestEntry:
     def text(self) -> str:
         """What grouping compares: the title and the bullets."""
         return " ".join((self.title, *self.bullets)).strip()
-
-
-@dataclass(frozen=True)
-class Story:
-    """Links about one story, with what a digest line shows."""
-
-    title: str
-    url: str
-    gist: str
-    sites: tuple[str, ...]
-    urls: tuple[str, ...]
-    shares: int
-    ups: int
-    downs: int
-    #: The chat post where the story was first shared, and when.
-    first_permalink: str
-    first_posted: float
-    last_posted: float
-
-    @property
-    def score(self) -> int:
-        return self.ups - self.downs
-
-
-@dataclass(frozen=True)
-class Digest:
-    """The stories of one channel and period, best first."""
-
-    channel_key: str
-    #: The period in words ("today", "the last 7 days").
-    label: str
-    since: float
-    until: float
-    stories: tuple[Story, ...] = ()
-    #: Links shared in the period (before grouping), and stories left out past the cap.
-    links: int = 0
-    omitted: int = 0
-    #: The period held more than MAX_ENTRIES links: only the newest MAX_ENTRIES were read.
-    capped: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 #: A channel's digest never reads more than this many links (the newest): bounds memory/time.

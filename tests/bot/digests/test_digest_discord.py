@@ -9,8 +9,8 @@ import pytest
 
 from bot.chat.outcomes import DigestPost
 from bot.digests.feature import DigestFeature
-from bot.digests.model import Digest
 from bot.errors import ChannelUnavailable
+from bot.results import Digest
 from tests import fake_discord as fd
 from tests.bot.adapters.test_discord import (  # noqa: F401 - fixtures
     CALLBACK,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.adapters.discord_render_digest import render_digest as discord_digest
 from bot.adapters.slack_render_digest import render_digest as slack_digest
-from bot.digests.model import Digest, Story
+from bot.results import Digest, Story
 
 
 def story(i: int, *, long: bool = False) -> Story:

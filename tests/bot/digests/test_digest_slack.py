@@ -8,8 +8,8 @@ import json
 import pytest
 
 from bot.chat.outcomes import DigestPost
-from bot.digests.model import Digest
 from bot.errors import ChannelUnavailable
+from bot.results import Digest
 from tests.bot.adapters.test_slack import (  # noqa: F401 - fixtures
     AUTO,
     fake,
