@@ -101,16 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = _subcommand(sub, "check-config", "validate a config file and print a summary")
     c.add_argument(
-        "file", nargs="?", type=Path, help="config TOML file (default: the built-in defaults)"
-    )
+        "file", nargs="?", type=Path,
+        help="config TOML file (default: --config, else $NEWSBOT_CONFIG, else the built-in "
+        "defaults: the config `newsbot run` would use)",
+    )  # fmt: skip
+    _config_option(c)
 
     r = _subcommand(sub, "run", "start the configured chat platforms")
-    r.add_argument("--config", type=Path, help="config TOML file")
+    _config_option(r)
 
     f = _subcommand(sub, "feed", "feed check URL: what the bot would post from a feed (dry run)")
     f.add_argument("action", choices=["check"], help="check: show the feed and its latest items")
     f.add_argument("url", help="the feed's URL, or a page that links to its feed")
-    f.add_argument("--config", type=Path, help="config TOML file")
+    _config_option(f)
     f.add_argument("--channel", help='check against what a channel has seen, e.g. "slack:T1:C1"')
 
     from bot.cli_ask import add_parser as add_ask
@@ -118,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ask(sub, _subcommand)
 
     d = _subcommand(sub, "discord-sync", "register the Discord slash and context commands")
-    d.add_argument("--config", type=Path, help="config TOML file")
+    _config_option(d)
     d.add_argument("--guild", type=int, help="sync to one guild (instant) instead of globally")
     return parser
 
@@ -140,8 +143,12 @@ def _subcommand(
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bullets", type=_bullets, help="number of bullets (1-10)")
-    p.add_argument("--config", type=Path, help="config TOML file (default: $NEWSBOT_CONFIG)")
+    _config_option(p)
     p.add_argument("--backend", choices=BACKENDS, help="summarizer backend (overrides the config)")
+
+
+def _config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="config TOML file (default: $NEWSBOT_CONFIG)")
 
 
 def _version() -> str:
@@ -254,7 +261,9 @@ def _stdout_to_devnull() -> None:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-config":
-        return _check_config(args.file)
+        if args.file and args.config and args.file != args.config:
+            raise UsageError("give the config file once: as FILE or as --config")
+        return _check_config(args.file or _config_path(args))
     config = _config(args)
     if args.command == "summarize":
         return asyncio.run(_summarize(args, config))
@@ -282,9 +291,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise UsageError(f"unknown command {args.command}")
 
 
+def _config_path(args: argparse.Namespace) -> Path | None:
+    """--config, else $NEWSBOT_CONFIG, else None (the built-in defaults)."""
+    chosen = getattr(args, "config", None) or os.environ.get("NEWSBOT_CONFIG") or None
+    return Path(chosen) if chosen else None
+
+
 def _config(args: argparse.Namespace) -> Config:
-    path = getattr(args, "config", None) or os.environ.get("NEWSBOT_CONFIG") or None
-    config = load_config(path)
+    config = load_config(_config_path(args))
     backend = getattr(args, "backend", None)
     if backend:
         config = replace(config, summarizer=replace(config.summarizer, backend=backend))

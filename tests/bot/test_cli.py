@@ -373,6 +373,26 @@ def test_check_config_reports_every_problem_in_one_run(capsys, tmp_path):
     assert len(lines) == 5
 
 
+def test_check_config_checks_the_config_run_would_use(capsys, tmp_path, monkeypatch):
+    """Like every other command: --config, else $NEWSBOT_CONFIG (the container sets it), and
+    only then the built-in defaults."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[cache]\nttl_seconds = -1\n")
+    good = ROOT / "config.example.toml"
+    monkeypatch.setenv("NEWSBOT_CONFIG", str(bad))
+    code, _, err = run_cli(capsys, "check-config")
+    assert code == 1 and err.splitlines()[0] == f"newsbot: {bad}: 1 problem"
+    code, out, _ = run_cli(capsys, "check-config", "--config", str(good))
+    assert code == 0 and out.startswith(f"{good}: OK")
+    code, out, _ = run_cli(capsys, "check-config", str(good))
+    assert code == 0 and out.startswith(f"{good}: OK")
+    code, _, err = run_cli(capsys, "check-config", str(good), "--config", str(bad))
+    assert code == cli.EXIT_USAGE and "as FILE or as --config" in err
+    monkeypatch.delenv("NEWSBOT_CONFIG")
+    code, out, _ = run_cli(capsys, "check-config")
+    assert code == 0 and out.startswith("built-in defaults: OK")
+
+
 # --- pipes (#32.9) ------------------------------------------------------------------------------
 
 
@@ -471,7 +491,7 @@ def test_backend_lists_its_choices(capsys):
             "batch",
             ["input       ", "'-' for stdin", "output      ", "folder must exist", "'url'"],
         ),
-        ("check-config", ["file        ", "config TOML file (default: the built-in defaults)"]),
+        ("check-config", ["file             ", "$NEWSBOT_CONFIG", "--config CONFIG"]),
     ],
 )
 def test_subcommand_arguments_have_help_and_exit_codes(capsys, command, needles):
