@@ -145,6 +145,7 @@ async def run(
         raise ConfigError(
             "no chat platform is enabled: set slack.enabled or discord.enabled to true"
         )
+    _check_secrets(config)
     exit_code = 0
     async with open_deps(config, summarizer) as deps, AsyncExitStack() as stack:
         checks = deps.readiness
@@ -182,6 +183,18 @@ async def run(
                 except Exception:  # noqa: BLE001 - keep closing the others
                     log.exception("error while closing %s", type(adapter).__name__)
     return exit_code
+
+
+def _check_secrets(config: Config) -> None:
+    """A missing token stops the start before the model loads, not after it."""
+    if config.slack.enabled:
+        from bot.adapters.slack import slack_secrets
+
+        slack_secrets(config.slack)
+    if config.discord.enabled:
+        from bot.adapters.discord import discord_token
+
+        discord_token()
 
 
 async def _start_digest_schedules(

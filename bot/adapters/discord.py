@@ -45,6 +45,11 @@ READY_TIMEOUT = 60.0
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
 
 
+def discord_token() -> str:
+    """The bot token from the environment; a missing one is a ConfigError naming it."""
+    return secret("DISCORD_TOKEN", required_for="discord.enabled")
+
+
 class DiscordAdapter:
     """One Discord connection (or one set of shards) per process."""
 
@@ -56,7 +61,7 @@ class DiscordAdapter:
         self.config = deps.config.discord
         #: Seconds in-flight summaries get to finish on shutdown before they are cut off.
         self.shutdown_grace = shutdown_grace
-        self._token = secret("DISCORD_TOKEN", required_for="discord.enabled")
+        self._token = discord_token()
         cls, options = client_class(self.config)
         self.client: discord.Client = cls(
             self,

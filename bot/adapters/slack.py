@@ -32,13 +32,22 @@ from bot.adapters.slack_render import (
     plain_text,
 )
 from bot.chat import Accepted, ChatEvent, Notice, RequestOptions, Trigger
-from bot.config import secret
+from bot.config import SlackConfig, secret
 from bot.errors import UsageError
 
 log = logging.getLogger(__name__)
 
 #: Message subtypes that are a person posting something new; edits, joins etc. are not.
 _NEW_MESSAGE_SUBTYPES = {None, "thread_broadcast", "file_share", "bot_message"}
+
+
+def slack_secrets(config: SlackConfig) -> tuple[str, str, str]:
+    """(bot token, app token, signing secret) from the environment, as `config.mode` needs
+    them ("" for the one it doesn't); a missing one is a ConfigError naming it."""
+    bot_token = secret("SLACK_BOT_TOKEN", required_for="Slack")
+    if config.mode == "socket":
+        return bot_token, secret("SLACK_APP_TOKEN", required_for='Slack slack.mode = "socket"'), ""
+    return bot_token, "", secret("SLACK_SIGNING_SECRET", required_for='Slack slack.mode = "http"')
 
 
 class SlackAdapter:
@@ -51,15 +60,7 @@ class SlackAdapter:
         self.chat = deps.chat
         self.config = deps.config.slack
         self.shutdown_grace = shutdown_grace
-        bot_token = secret("SLACK_BOT_TOKEN", required_for="Slack")
-        if self.config.mode == "socket":
-            self._app_token = secret("SLACK_APP_TOKEN", required_for='Slack slack.mode = "socket"')
-            signing_secret = ""
-        else:
-            self._app_token = ""
-            signing_secret = secret(
-                "SLACK_SIGNING_SECRET", required_for='Slack slack.mode = "http"'
-            )
+        bot_token, self._app_token, signing_secret = slack_secrets(self.config)
         self._signing_secret = signing_secret
         base_url = self.config.api_base_url.rstrip("/") + "/"
         self._retry_handlers = [

@@ -16,6 +16,7 @@ from bot.adapters.slack import Options, SlackAdapter, parse_command, plain_text
 from bot.config import CacheConfig, Config, FetchConfig, PolicyConfig, SlackConfig
 from bot.errors import ConfigError, UsageError
 from bot.runtime import Deps, open_deps
+from summarizer import SummarizerConfig
 from tests.fake_slack import (
     BOT_USER,
     TEAM,
@@ -482,6 +483,29 @@ async def test_missing_token_is_a_config_error_naming_it(tokens, monkeypatch, mo
         deps = await _deps(stack, mode)
         with pytest.raises(ConfigError, match=missing):
             SlackAdapter(deps.for_adapters)
+
+
+@pytest.mark.parametrize(("platform", "missing"),
+                         [("slack", "SLACK_SIGNING_SECRET"), ("discord", "DISCORD_TOKEN")])
+async def test_newsbot_run_names_a_missing_token_before_it_loads_a_model(
+    tokens, monkeypatch, platform, missing
+):
+    import bot.service_setup
+    from bot.config import DiscordConfig, OpsConfig
+    from bot.runtime import run
+
+    loaded = []
+    monkeypatch.setattr(bot.service_setup, "load_summarizer", loaded.append)
+    monkeypatch.delenv(missing, raising=False)
+    config = Config(
+        ops=OpsConfig(health_port=0), cache=CacheConfig(backend="memory"),
+        slack=SlackConfig(enabled=platform == "slack", mode="http"),
+        discord=DiscordConfig(enabled=platform == "discord"),
+        summarizer=SummarizerConfig(isolation="thread"),
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match=missing):
+        await run(config)
+    assert loaded == []
 
 
 async def test_socket_mode_builds_a_handler_on_the_app_token(tokens, monkeypatch):
