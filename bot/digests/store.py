@@ -42,7 +42,8 @@ class DigestStore(Protocol):
 
 
 class MemoryDigestStore:
-    """Digest records in this process only (tests, `cache.backend = "memory"`)."""
+    """Digest records in this process only (tests, `cache.backend = "memory"`): at most the
+    newest 2 x MAX_ENTRIES a channel, so a busy channel's records stay bounded in memory."""
 
     def __init__(self, *, clock: Clock = time.time) -> None:
         self._clock = clock
@@ -50,7 +51,11 @@ class MemoryDigestStore:
         self._marks: dict[str, float] = {}
 
     async def add(self, entry: DigestEntry) -> None:
-        self._entries.setdefault(entry.channel_key, []).append(entry)
+        items = self._entries.setdefault(entry.channel_key, [])
+        items.append(entry)
+        if len(items) > 2 * MAX_ENTRIES:  # a digest reads the newest MAX_ENTRIES + 1 at most
+            items.sort(key=lambda e: e.posted_at)
+            del items[: -(MAX_ENTRIES + 1)]
 
     async def entries(
         self, channel_key: str, since: float, until: float, limit: int = MAX_ENTRIES

@@ -55,3 +55,14 @@ async def test_a_channel_within_the_cap_reads_every_link():
     digest = await feature.digest_for(CHANNEL, "today", NOW - 86_400, NOW)
     assert not digest.capped and digest.links == 3 and len(digest.stories) == 3
     assert slack_digest(digest).blocks[0]["text"]["text"].endswith("3 stories from 3 links*")
+
+
+async def test_the_memory_store_keeps_a_busy_channel_bounded():
+    store = MemoryDigestStore()
+    for n in range(2 * MAX_ENTRIES + 500):
+        await store.add(link(n, NOW - 86_400 + n))
+    await store.add(link(0, NOW - 60, channel="slack:T2:C1"))
+    kept = await store.entries(CHANNEL, 0.0, NOW, limit=10 * MAX_ENTRIES)
+    assert MAX_ENTRIES < len(kept) <= 2 * MAX_ENTRIES
+    assert kept[-1].url.endswith(f"/{2 * MAX_ENTRIES + 499}")  # the newest are the ones kept
+    assert len(await store.entries("slack:T2:C1", 0.0, NOW)) == 1
