@@ -10,7 +10,7 @@ import aiohttp
 
 from bot.adapters.base import AdapterDeps
 from bot.adapters.memory import Delivered, MemoryAdapter
-from bot.chat import ChatWorkflow, SummaryPost
+from bot.chat import ChatWorkflow, Notice, SummaryPost
 from bot.chat.policy import ChatPolicy
 from bot.config import CacheConfig, Config, FeedsConfig, FetchConfig, ServiceConfig
 from bot.feeds import Feeds
@@ -96,3 +96,10 @@ async def open_bot(
             yield Bot(adapter, bot_feeds, chat, state, clock)
         finally:
             await bot_feeds.close()
+
+
+def last_notice(delivered: list[Delivered]) -> str:
+    """The text of the last reply, which must be a Notice."""
+    outcome = delivered[-1].outcome
+    assert isinstance(outcome, Notice), outcome
+    return outcome.text

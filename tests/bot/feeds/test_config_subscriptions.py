@@ -7,12 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.chat import Notice
 from bot.config import FeedSubscriptionConfig
 from bot.feeds.commands import MANAGED
 from bot.feeds.store import FeedStore, MemoryHashes
 from bot.state import MemoryStateStore
-from tests.bot.feeds.harness import CHANNEL, CHANNEL_KEY, open_bot
+from tests.bot.feeds.harness import CHANNEL, CHANNEL_KEY, last_notice, open_bot
 from tests.conftest import FakeClock
 from tests.feed_server import FeedServer
 
@@ -31,11 +30,6 @@ def _listed(server: FeedServer, *names: str, quiet: bool = False) -> tuple:
     )
 
 
-def _text(delivered: list) -> str:
-    outcome = delivered[-1].outcome
-    assert isinstance(outcome, Notice), outcome
-    return outcome.text
-
 
 async def test_a_configured_feed_is_not_removed_from_chat_and_survives_a_restart(
     server: FeedServer, fake_clock: FakeClock
@@ -48,16 +42,16 @@ async def test_a_configured_feed_is_not_removed_from_chat_and_survives_a_restart
         await bot.feeds.apply_config()
         fake_clock.advance(1)
         await bot.follow(server.feed_url("mine"))
-        listing = _text(await bot.platform.command(CHANNEL, "list", command="feed"))
+        listing = last_notice(await bot.platform.command(CHANNEL, "list", command="feed"))
         assert "(set in the bot's config)" in listing.splitlines()[1]  # 1. ops
         assert "(set in the bot's config)" not in listing.splitlines()[2]  # 2. mine
-        refused = _text(await bot.platform.command(CHANNEL, "remove 1", command="feed"))
+        refused = last_notice(await bot.platform.command(CHANNEL, "remove 1", command="feed"))
         assert refused == MANAGED.format(server.feed_url("ops"))
         by_url = await bot.platform.command(
             CHANNEL, f"remove {server.feed_url('ops')}", command="feed"
         )
-        assert "ask the bot's operator" in _text(by_url)
-        gone = _text(await bot.platform.command(CHANNEL, "remove 2", command="feed"))
+        assert "ask the bot's operator" in last_notice(by_url)
+        gone = last_notice(await bot.platform.command(CHANNEL, "remove 2", command="feed"))
         assert gone == "This channel no longer follows My Feed."
     async with open_bot(server, fake_clock, subscriptions=subs, **stores) as bot:
         await bot.feeds.apply_config()
@@ -93,7 +87,7 @@ async def test_a_restart_applies_the_configs_changes_and_keeps_chat_subscription
         refused = await bot.platform.command(
             CHANNEL, f"remove {server.feed_url('mine')}", command="feed"
         )
-        assert "ask the bot's operator" in _text(refused)
+        assert "ask the bot's operator" in last_notice(refused)
     async with open_bot(server, fake_clock, subscriptions=quiet_b, **stores) as bot:
         await bot.feeds.apply_config()
         urls = {s.url for s in await bot.feeds.store.subscriptions()}
