@@ -216,6 +216,7 @@ class SummaryService:
     ) -> SummaryResult:
         try:
             started = time.perf_counter()
+            self.pages.warm_soon()  # a CLI run's first worker starts while the page downloads
             page = await self.fetcher.fetch(url)
             fetched = time.perf_counter()
             # scans the whole page (up to the fetch cap): in a worker process, with a deadline

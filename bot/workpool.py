@@ -101,6 +101,10 @@ class WorkPool:
         self._waiting = 0
         self._io: ThreadPoolExecutor | None = None
         self._closed = False
+        #: The worker `warm` is starting, which the first task waits for instead of starting
+        #: a second one; and the background warm-up `warm_soon` began.
+        self._warming: asyncio.Future[_Worker] | None = None
+        self._warm_task: asyncio.Task[None] | None = None
 
     @classmethod
     def from_config(
@@ -145,13 +149,28 @@ class WorkPool:
         finally:
             self._slots.release()
 
+    def warm_soon(self) -> None:
+        """`warm` in the background if no worker is up or starting: a page is on its way (the
+        fetch of a link not in the cache), and its worker can start while it downloads."""
+        if self._closed or self._idle or self._busy or self._warming is not None:
+            return
+        if self._warm_task is None or self._warm_task.done():
+            self._warm_task = asyncio.get_running_loop().create_task(self.warm())
+
     async def warm(self) -> None:
         """Start one worker (and with it the forkserver, ~1 s) now, so the first page or paste
-        does not wait for it: a bot calls this as it starts; a CLI run never does."""
-        if self._closed or self._idle or self._busy:
+        does not wait for it: a bot calls this as it starts."""
+        if self._closed or self._idle or self._busy or self._warming is not None:
             return
         self._slots = self._slots or self._open()
-        worker = await asyncio.get_running_loop().run_in_executor(self._io, self._start)
+        starting = asyncio.get_running_loop().run_in_executor(self._io, self._start)
+        self._warming = starting
+        try:
+            # shielded: the start goes on in its thread anyway; if this warm-up is cancelled,
+            # the worker it started is dropped, and a dropped worker exits as its pipe closes
+            worker = await asyncio.shield(starting)
+        finally:
+            self._warming = None
         self.started += 1
         if self._closed or len(self._idle) + len(self._busy) >= self.size:
             _kill(worker)  # closed meanwhile, or the pool filled up on its own
@@ -161,6 +180,8 @@ class WorkPool:
     async def close(self) -> None:
         """Kill every worker now, busy or not: a stuck parse must not hold up shutdown."""
         self._closed = True
+        if self._warm_task is not None:
+            self._warm_task.cancel()
         workers = [*self._idle, *self._busy]
         self._idle.clear()
         self._busy.clear()
@@ -179,6 +200,9 @@ class WorkPool:
         return asyncio.Semaphore(self.size)
 
     async def _checkout(self) -> _Worker:
+        if not self._idle and self._warming is not None:
+            await asyncio.wait([self._warming])  # the warm-up's worker is nearly there
+            await asyncio.sleep(0)  # let `warm` put it in the idle list
         if self._idle:
             worker = self._idle.pop()
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 
@@ -39,6 +40,15 @@ def sleep_for(seconds: float) -> str:
 def allocate(megabytes: int) -> int:
     """A task that needs `megabytes` of memory at once (runs in the worker)."""
     return len(bytearray(megabytes * 1024 * 1024))
+
+
+def extractor_loaded() -> bool:
+    """In a worker: is the extractor (trafilatura and its settings) already loaded?"""
+    import sys
+
+    from bot import extract
+
+    return "trafilatura" in sys.modules and extract._trafilatura.cache_info().currsize == 1
 
 
 def worker_pid() -> int:
@@ -116,6 +126,20 @@ async def test_a_warmed_pool_reads_the_first_page_with_the_worker_it_started():
         assert pool.started == 1
         assert await pool.run(worker_pid) == pid
         assert pool.started == 1
+    finally:
+        await pool.close()
+
+
+async def test_workers_fork_with_the_extractor_already_loaded():
+    """The forkserver reads a page before forking, so no new worker (a second one, or one
+    replacing a killed worker) spends its first page importing trafilatura (~0.4 s)."""
+    pool = WorkPool(1, timeout=3.0, memory_mb=512)
+    try:
+        assert await pool.run(extractor_loaded)
+        with pytest.raises(ExtractError, match="took too long to read"):
+            await pool.run(sleep_for, 60)
+        assert await pool.run(extractor_loaded)  # its replacement too
+        assert pool.started == 2
     finally:
         await pool.close()
 
@@ -247,3 +271,64 @@ async def test_a_cli_run_reads_a_short_paste_in_a_thread_and_a_long_one_in_a_wor
         assert svc.pages.started == 0  # `newsbot summarize FILE` starts no worker for it
         result = await svc.summarize_text(long)
         assert result.bullets and svc.pages.started == 1
+
+
+async def test_a_task_arriving_during_the_warm_up_takes_the_warmed_worker():
+    pool = WorkPool(2, timeout=30.0, memory_mb=512)
+    try:
+        warming = asyncio.create_task(pool.warm())
+        await asyncio.sleep(0)  # the warm-up has handed its start to a thread
+        pid = await pool.run(worker_pid)
+        await warming
+        assert pool.started == 1 and pool.pids == [pid]
+    finally:
+        await pool.close()
+
+
+async def test_a_cancelled_warm_up_leaves_no_worker_behind():
+    import multiprocessing
+
+    def page_workers() -> list[int]:
+        return [p.pid for p in multiprocessing.active_children() if p.name == "newsbot-pages"]
+
+    before = set(page_workers())
+    # each worker sleeps a second before it says it is ready: the start is surely cut short
+    pool = WorkPool(1, timeout=30.0, memory_mb=512, child_setup=functools.partial(time.sleep, 1))
+    try:
+        warming = asyncio.create_task(pool.warm())
+        await asyncio.sleep(0.1)
+        warming.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await warming
+        assert pool.pids == []
+        await asyncio.sleep(2.0)  # the start in its thread has finished by now
+        await until(lambda: set(page_workers()) <= before)
+    finally:
+        await pool.close()
+
+
+async def test_a_link_not_in_the_cache_starts_one_worker_while_it_downloads(server):
+    """`newsbot summarize URL`: the worker starts with the fetch (one worker, not two); a
+    cached summary starts none."""
+    from bot.fetch import Fetcher
+
+    config = make_config(server.port)
+
+    class SlowLink(Fetcher):
+        pool: WorkPool | None = None
+
+        async def fetch(self, url, *args, **kwargs):  # type: ignore[no-untyped-def]
+            assert self.pool is not None
+            pool = self.pool
+            await until(lambda: bool(pool.pids))  # a worker came up while "downloading"
+            return await super().fetch(url, *args, **kwargs)
+
+    slow = SlowLink(config.fetch)
+    async with open_service(config, FakeSummarizer(), fetcher=slow) as first:
+        slow.pool = first.pages
+        assert (await first.summarize_url(f"{server.base}/story")).bullets
+        assert first.pages.started == 1
+        async with open_service(config, FakeSummarizer()) as second:
+            second.cache = first.cache  # what a later CLI run finds in the SQLite cache
+            assert (await second.summarize_url(f"{server.base}/story")).cached
+            assert second.pages.started == 0
