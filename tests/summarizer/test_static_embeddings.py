@@ -12,7 +12,12 @@ import pytest
 
 from summarizer.base import ModelLoadError
 from summarizer.config import SummarizerConfig
-from summarizer.extractive.static_encoder import StaticSentenceEncoder, load_table, save_table
+from summarizer.extractive.static_encoder import (
+    StaticSentenceEncoder,
+    load_quantized,
+    load_table,
+    save_table,
+)
 from summarizer.extractive.transformer_encoder import MAX_TOKENS, SentenceEncoder
 from summarizer.pipeline import ExtractiveSummarizer, sentence_encoder
 
@@ -151,6 +156,30 @@ def test_a_damaged_table_is_a_load_error_not_a_crash(tiny_bert, tmp_path):
     (tmp_path / "damaged.npz").write_bytes(b"PK\x03\x04 not really a zip file")
     with pytest.raises(ModelLoadError, match="cannot be read"):
         StaticSentenceEncoder(tmp_path / "damaged.npz", tiny_bert)
+
+
+def test_the_rows_are_mapped_from_the_file_and_read_the_same(tiny_table):
+    """A start maps the int8 rows instead of reading them (11.7 MB for the packaged table)."""
+    mapped, scales, meta = load_quantized(tiny_table, mapped=True)
+    read, scales_read, meta_read = load_quantized(tiny_table)
+    assert isinstance(mapped, np.memmap) and not isinstance(read, np.memmap)
+    np.testing.assert_array_equal(mapped, read)
+    np.testing.assert_array_equal(scales, scales_read)
+    assert meta == meta_read
+
+
+def test_the_packaged_encoder_maps_its_rows():
+    encoder = StaticSentenceEncoder()
+    assert isinstance(encoder._rows, np.memmap)
+    assert encoder.encode(["The council approved the plan."]).shape == (1, encoder.dimension)
+
+
+def test_a_cut_off_table_is_a_load_error_when_mapped(tiny_table, tmp_path):
+    data = tiny_table.read_bytes()
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelLoadError, match="cannot be read"):
+        load_quantized(cut, mapped=True)
 
 
 def test_a_table_built_for_another_tokenizer_is_refused(tiny_bert, tiny_table, tmp_path):
