@@ -16,14 +16,13 @@ from bot.adapters.base import Adapter, AdapterDeps
 from bot.chat import ChatWorkflow, Outbox
 from bot.chat.policy import ChatPolicy
 from bot.config import Config
-from bot.errors import BotError, ChannelUnavailable, ConfigError
+from bot.errors import ChannelUnavailable, ConfigError
 from bot.fetch import Fetcher
 from bot.observability import METRICS, ReadinessChecks, serve_health
 from bot.resilient_state import FallbackStateStore
 from bot.service import SummaryService
 from bot.service_setup import open_service
 from bot.state import StateStore, open_state_store
-from bot.workpool import WorkPool
 from summarizer import Summarizer
 
 if TYPE_CHECKING:
@@ -104,14 +103,6 @@ def _add_questions(
     chat.on_posted(questions.on_posted)
 
 
-async def _warm_pages(pages: WorkPool) -> None:
-    """The first page or paste after a start should not wait for the page workers to start."""
-    try:
-        await pages.warm()
-    except BotError as exc:  # the first task will try again, and say so if it fails too
-        log.warning("page workers did not start yet: %s", exc.message)
-
-
 def build_adapters(deps: AdapterDeps) -> list[Adapter]:
     """Adapters for every enabled platform; a missing token is a ConfigError right here."""
     adapters: list[Adapter] = []
@@ -150,8 +141,7 @@ async def run(
     async with open_deps(config, summarizer) as deps, AsyncExitStack() as stack:
         checks = deps.readiness
         checks.mark("model", True)  # build_summarizer succeeded inside open_deps
-        warming = asyncio.create_task(_warm_pages(deps.service.pages), name="warm-pages")
-        stack.callback(warming.cancel)
+        deps.service.pages.warm_soon()  # the first page after a start needs no worker start
         if config.ops.health_port:
             await stack.enter_async_context(
                 serve_health(config.ops.health_host, config.ops.health_port, checks)

@@ -150,17 +150,16 @@ class WorkPool:
             self._slots.release()
 
     def warm_soon(self) -> None:
-        """`warm` in the background if no worker is up or starting: a page is on its way (the
-        fetch of a link not in the cache), and its worker can start while it downloads."""
-        if self._closed or self._idle or self._busy or self._warming is not None:
-            return
-        if self._warm_task is None or self._warm_task.done():
-            self._warm_task = asyncio.get_running_loop().create_task(self.warm())
+        """`warm` in the background if no worker is up or starting, so the first page or
+        paste does not wait for one: a bot calls this as it starts, the core when it fetches a
+        link not in the cache (the worker starts while the page downloads). `close` stops it."""
+        if self._cold and (self._warm_task is None or self._warm_task.done()):
+            self._warm_task = asyncio.get_running_loop().create_task(self._warm_quietly())
 
     async def warm(self) -> None:
-        """Start one worker (and with it the forkserver, ~1 s) now, so the first page or paste
-        does not wait for it: a bot calls this as it starts."""
-        if self._closed or self._idle or self._busy or self._warming is not None:
+        """Start one worker (and with it the forkserver, ~1 s) now, unless one is up or
+        starting."""
+        if not self._cold:
             return
         self._slots = self._slots or self._open()
         starting = asyncio.get_running_loop().run_in_executor(self._io, self._start)
@@ -193,6 +192,17 @@ class WorkPool:
             self._io.shutdown(wait=False, cancel_futures=True)
 
     # --- internals ----------------------------------------------------------------------------
+
+    @property
+    def _cold(self) -> bool:
+        """Open, with no worker up or starting."""
+        return not (self._closed or self._idle or self._busy or self._warming is not None)
+
+    async def _warm_quietly(self) -> None:
+        try:
+            await self.warm()
+        except BotError as exc:  # the next task starts a worker itself, and says so if it fails
+            log.warning("page workers did not start yet: %s", exc.message)
 
     def _open(self) -> asyncio.Semaphore:
         # one thread per worker does the blocking pipe I/O; +1 for a start or a late EOF

@@ -332,3 +332,24 @@ async def test_a_link_not_in_the_cache_starts_one_worker_while_it_downloads(serv
             second.cache = first.cache  # what a later CLI run finds in the SQLite cache
             assert (await second.summarize_url(f"{server.base}/story")).cached
             assert second.pages.started == 0
+
+
+async def test_a_background_warm_up_that_fails_is_logged_and_the_next_task_starts_a_worker(
+    caplog: pytest.LogCaptureFixture,
+):
+    pool = WorkPool(1, timeout=30.0, memory_mb=512)
+    real_start = pool._start
+
+    def crash() -> None:
+        raise ExtractError("the worker could not start")
+
+    pool._start = crash  # type: ignore[method-assign]
+    try:
+        pool.warm_soon()
+        assert pool._warm_task is not None
+        await pool._warm_task  # handled inside: no "exception was never retrieved"
+        assert "page workers did not start yet: the worker could not start" in caplog.text
+        pool._start = real_start  # type: ignore[method-assign]
+        assert await pool.run(worker_pid) in pool.pids
+    finally:
+        await pool.close()
